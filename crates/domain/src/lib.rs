@@ -1,0 +1,10 @@
+//! Wuye domain: the rules of residential property management as pure functions and types.
+//! No I/O here: no database, no files, no clock (callers pass "today").
+
+pub mod coverage;
+pub mod ids;
+pub mod ledger;
+pub mod region;
+pub mod registry;
+pub mod synth;
+pub mod units;
