@@ -1,1 +1,14 @@
+//! Wuye store: the [`Db`] handle over SQLite or PostgreSQL, the embedded migrations, and
+//! one module of queries per area. Every operation that writes is one transaction.
 
+#![forbid(unsafe_code)]
+
+pub mod db;
+pub mod export;
+pub mod import;
+pub mod region;
+pub mod registry;
+pub mod stats;
+pub mod testing;
+
+pub use db::{Backend, Db, StoreError, Target};

@@ -1,0 +1,848 @@
+//! Ledger imports: estates, houses (Wuye's layout and HC's 资产信息), enterprises and
+//! contracts. Each import validates the whole file first (cells, rows against each other,
+//! rows against the database), reports every bad row, and writes nothing when any row is
+//! bad unless asked to skip bad rows. The write is one transaction. Natural keys make a
+//! second import of the same file change nothing.
+
+use crate::db::{Db, StoreError, batch_rows, dynamic, multi_insert};
+use crate::registry::REFRESH_HOUSE_COUNT;
+use crate::{begin_write, on};
+use chrono::{NaiveDate, Utc};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use wuye_domain::ledger::{self, CellError, HouseRow, Layout, LayoutKind, OccupantInput};
+use wuye_domain::registry::*;
+
+/// What to import and how.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub layout: LayoutKind,
+    /// Estate to import houses into (required for HC files; optional for Wuye's houses
+    /// layout, whose rows may name their estate).
+    pub estate_id: Option<i64>,
+    /// Import the good rows and list the bad ones, instead of rejecting the file.
+    pub skip_invalid: bool,
+    /// Allow a house's registered owners to be replaced by the file's (a transfer).
+    pub replace_owners: bool,
+    pub file_name: String,
+    /// Today in Asia/Shanghai (bounds years, stamps the run).
+    pub today: NaiveDate,
+}
+
+/// The outcome of an import (also when it was rejected).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    pub layout: LayoutKind,
+    pub file_name: String,
+    /// Data rows read.
+    pub rows: usize,
+    /// Records created (houses for house files).
+    pub inserted: u64,
+    /// Records whose values (or owners) changed.
+    pub updated: u64,
+    /// Records already stored with the same values.
+    pub unchanged: u64,
+    /// Rows left out because they were bad (only with skip-invalid).
+    pub skipped: usize,
+    pub errors: Vec<CellError>,
+    /// Whether anything was written.
+    pub committed: bool,
+    pub notes: Vec<String>,
+    pub run_id: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file as a whole cannot be read as this layout.
+    #[error("{0}")]
+    File(String),
+    /// Some rows are bad; nothing was written.
+    #[error("{} 处错误，未写入任何数据", .0.errors.len())]
+    Rejected(Box<ImportReport>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ImportError {
+    fn from(e: sqlx::Error) -> Self {
+        ImportError::Store(StoreError::Sqlx(e))
+    }
+}
+
+/// Progress of a long import (for the CLI's progress bar).
+pub trait Progress: Send + Sync {
+    fn phase(&self, _name: &str, _total: u64) {}
+    fn inc(&self, _n: u64) {}
+}
+
+/// Reports nothing.
+pub struct Quiet;
+impl Progress for Quiet {}
+
+pub fn layout_of(kind: LayoutKind) -> Layout {
+    match kind {
+        LayoutKind::Estates => ledger::ESTATES,
+        LayoutKind::Houses => ledger::HOUSES,
+        LayoutKind::Enterprises => ledger::ENTERPRISES,
+        LayoutKind::Contracts => ledger::CONTRACTS,
+        LayoutKind::HcRooms => ledger::HC_ROOMS,
+    }
+}
+
+/// Reads `bytes` (xlsx, xls, ods or csv) as the chosen layout and imports it.
+pub async fn import_file(db: &Db, bytes: &[u8], opts: &ImportOptions, progress: &dyn Progress) -> Result<ImportReport, ImportError> {
+    let layout = layout_of(opts.layout);
+    progress.phase("读取文件", 0);
+    let table = wuye_ledger::read_table(bytes, layout.sheet).map_err(|e| ImportError::File(e.to_string()))?;
+    import_table(db, &table, opts, progress).await
+}
+
+/// Imports an already-read table.
+pub async fn import_table(db: &Db, table: &ledger::Table, opts: &ImportOptions, progress: &dyn Progress) -> Result<ImportReport, ImportError> {
+    let layout = layout_of(opts.layout);
+    let bound = layout.bind(table).map_err(|e| ImportError::File(e.to_string()))?;
+    let mut report = ImportReport {
+        layout: opts.layout,
+        file_name: opts.file_name.clone(),
+        rows: table.rows.len(),
+        inserted: 0,
+        updated: 0,
+        unchanged: 0,
+        skipped: 0,
+        errors: Vec::new(),
+        committed: false,
+        notes: Vec::new(),
+        run_id: None,
+    };
+    progress.phase("校验", table.rows.len() as u64);
+    match opts.layout {
+        LayoutKind::Estates => {
+            let mut rows = Vec::new();
+            for mut r in bound.rows() {
+                match ledger::parse_estate(&mut r, opts.today.format("%Y").to_string().parse().unwrap_or(2026)) {
+                    Some(x) => rows.push(x),
+                    None => report.errors.append(&mut r.errors),
+                }
+            }
+            progress.inc(table.rows.len() as u64);
+            import_estates(db, rows, opts, &mut report, progress).await?;
+        }
+        LayoutKind::Enterprises => {
+            let mut rows = Vec::new();
+            for mut r in bound.rows() {
+                match ledger::parse_enterprise(&mut r) {
+                    Some(x) => rows.push(x),
+                    None => report.errors.append(&mut r.errors),
+                }
+            }
+            progress.inc(table.rows.len() as u64);
+            import_enterprises(db, rows, opts, &mut report).await?;
+        }
+        LayoutKind::Contracts => {
+            let mut rows = Vec::new();
+            for mut r in bound.rows() {
+                match ledger::parse_contract(&mut r) {
+                    Some(x) => rows.push(x),
+                    None => report.errors.append(&mut r.errors),
+                }
+            }
+            progress.inc(table.rows.len() as u64);
+            import_contracts(db, rows, opts, &mut report).await?;
+        }
+        LayoutKind::Houses | LayoutKind::HcRooms => {
+            if opts.layout == LayoutKind::HcRooms && opts.estate_id.is_none() {
+                return Err(ImportError::File("HC 资产信息表没有小区列，请指定导入到哪个小区（--estate 小区编号）".into()));
+            }
+            let mut rows = Vec::with_capacity(table.rows.len());
+            for mut r in bound.rows() {
+                let parsed = if opts.layout == LayoutKind::HcRooms {
+                    ledger::parse_hc_room(&mut r)
+                } else {
+                    ledger::parse_house(&mut r, opts.estate_id.is_some())
+                };
+                match parsed {
+                    Some(x) => rows.push(x),
+                    None => report.errors.append(&mut r.errors),
+                }
+            }
+            progress.inc(table.rows.len() as u64);
+            ledger::check_house_rows(&rows, &mut report.errors);
+            import_houses(db, rows, opts, &mut report, progress).await?;
+        }
+    }
+    Ok(report)
+}
+
+/// Applies the reject-or-skip rule: with errors and without skip-invalid the import is
+/// rejected; with skip-invalid every row that has an error is dropped.
+fn gate<T>(rows: Vec<T>, row_of: impl Fn(&T) -> usize, opts: &ImportOptions, report: &mut ImportReport) -> Result<Vec<T>, ImportError> {
+    report.errors.sort_by(|a, b| a.row.cmp(&b.row));
+    report.errors.dedup();
+    if report.errors.is_empty() {
+        return Ok(rows);
+    }
+    if !opts.skip_invalid {
+        return Err(ImportError::Rejected(Box::new(report.clone())));
+    }
+    let bad: HashSet<usize> = report.errors.iter().map(|e| e.row).collect();
+    report.skipped = bad.len();
+    Ok(rows.into_iter().filter(|r| !bad.contains(&row_of(r))).collect())
+}
+
+fn cell_err(row: usize, column: &str, value: impl Into<String>, reason: impl Into<String>) -> CellError {
+    CellError { row, column: column.to_string(), value: value.into(), reason: reason.into() }
+}
+
+/// Multi-row INSERT of `$items` in batches; `$bind` binds one item onto `$q`.
+macro_rules! insert_batches {
+    ($tx:expr, $head:expr, $suffix:expr, $ncols:expr, $items:expr, |$q:ident, $it:ident| $bind:expr) => {{
+        let mut n: u64 = 0;
+        for chunk in $items.chunks(batch_rows($ncols)) {
+            let mut sql = multi_insert($head, $ncols, chunk.len());
+            sql.push_str($suffix);
+            let mut $q = sqlx::query(dynamic(sql));
+            for $it in chunk {
+                $q = $bind;
+            }
+            n += $q.execute(&mut *$tx).await?.rows_affected();
+        }
+        n
+    }};
+}
+
+async fn record_run(db: &Db, opts: &ImportOptions, report: &mut ImportReport) -> Result<(), StoreError> {
+    let json = serde_json::json!({ "errors": report.errors, "notes": report.notes }).to_string();
+    let layout = serde_json::to_value(opts.layout).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+    let id: i64 = on!(db, p => sqlx::query_scalar(
+        "INSERT INTO import_runs (layout, file_name, estate_id, created_at, rows_total, inserted, updated, unchanged, skipped, report)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id")
+        .bind(layout).bind(&opts.file_name).bind(opts.estate_id).bind(Utc::now()).bind(report.rows as i64)
+        .bind(report.inserted as i64).bind(report.updated as i64).bind(report.unchanged as i64).bind(report.skipped as i64).bind(json)
+        .fetch_one(p).await)?;
+    report.run_id = Some(id);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Estates
+
+#[derive(sqlx::FromRow)]
+struct EstateNow {
+    id: i64,
+    region_code: String,
+    name: String,
+    address: String,
+    kind: String,
+    year_built: Option<i32>,
+    land_area: Option<i64>,
+    building_area: i64,
+    has_elevator: bool,
+    management: String,
+}
+
+async fn import_estates(db: &Db, rows: Vec<ledger::EstateRow>, opts: &ImportOptions, report: &mut ImportReport, progress: &dyn Progress) -> Result<(), ImportError> {
+    let communities = crate::region::community_codes(db).await?;
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    for r in &rows {
+        let code = r.input.region_code.as_str().to_string();
+        if !communities.contains(&code) {
+            report.errors.push(cell_err(r.row, "社区代码", &code, "不是已登记的村/社区区划代码"));
+        }
+        if let Some(first) = seen.insert((code, r.input.name.clone()), r.row) {
+            report.errors.push(cell_err(r.row, "小区名称", &r.input.name, format!("与第 {first} 行重复（同一社区内小区名称唯一）")));
+        }
+    }
+    let rows = gate(rows, |r| r.row, opts, report)?;
+    let existing: Vec<EstateNow> = on!(db, p => sqlx::query_as::<_, EstateNow>(
+        "SELECT id, region_code, name, address, kind, year_built, land_area, building_area, has_elevator, management FROM estates").fetch_all(p).await)?;
+    let existing: HashMap<(String, String), EstateNow> = existing.into_iter().map(|e| ((e.region_code.clone(), e.name.clone()), e)).collect();
+    let mut new = Vec::new();
+    let mut changed = Vec::new();
+    for r in &rows {
+        let e = &r.input;
+        match existing.get(&(e.region_code.as_str().to_string(), e.name.clone())) {
+            None => new.push(e),
+            Some(x) => {
+                let same = x.address == e.address && x.kind == e.kind.code() && x.year_built == e.year_built && x.land_area == e.land_area
+                    && x.building_area == e.building_area && x.has_elevator == e.has_elevator && x.management == e.management.code();
+                if same { report.unchanged += 1 } else { changed.push((x.id, e)) }
+            }
+        }
+    }
+    progress.phase("写入", rows.len() as u64);
+    let now = Utc::now();
+    on!(db, p => {
+        let mut tx = begin_write!(db, p)?;
+        insert_batches!(tx, "INSERT INTO estates (name, region_code, address, kind, year_built, land_area, building_area, has_elevator, management, house_count, created_at, updated_at)", "", 12, new,
+            |q, e| q.bind(&e.name).bind(e.region_code.as_str()).bind(&e.address).bind(e.kind.code()).bind(e.year_built).bind(e.land_area)
+                .bind(e.building_area).bind(e.has_elevator).bind(e.management.code()).bind(0i64).bind(now).bind(now));
+        for (id, e) in &changed {
+            sqlx::query("UPDATE estates SET address=$1, kind=$2, year_built=$3, land_area=$4, building_area=$5, has_elevator=$6, management=$7, updated_at=$8 WHERE id=$9")
+                .bind(&e.address).bind(e.kind.code()).bind(e.year_built).bind(e.land_area).bind(e.building_area).bind(e.has_elevator)
+                .bind(e.management.code()).bind(now).bind(id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok::<(), StoreError>(())
+    })?;
+    progress.inc(rows.len() as u64);
+    report.inserted = new.len() as u64;
+    report.updated = changed.len() as u64;
+    report.committed = true;
+    record_run(db, opts, report).await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Enterprises
+
+#[derive(sqlx::FromRow)]
+struct EnterpriseNow {
+    id: i64,
+    uscc: String,
+    name: String,
+    legal_representative: String,
+    region_code: Option<String>,
+    contact_person: String,
+    contact_phone: Option<String>,
+    address: String,
+}
+
+async fn import_enterprises(db: &Db, rows: Vec<ledger::EnterpriseRow>, opts: &ImportOptions, report: &mut ImportReport) -> Result<(), ImportError> {
+    let codes: HashSet<String> = crate::region::names(db).await?.into_keys().collect();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for r in &rows {
+        if let Some(c) = &r.input.region_code {
+            if !codes.contains(c.as_str()) {
+                report.errors.push(cell_err(r.row, "注册地区划代码", c.as_str(), "区划代码不存在"));
+            }
+        }
+        if let Some(first) = seen.insert(r.input.uscc.clone(), r.row) {
+            report.errors.push(cell_err(r.row, "统一社会信用代码", &r.input.uscc, format!("与第 {first} 行重复")));
+        }
+    }
+    let rows = gate(rows, |r| r.row, opts, report)?;
+    let existing: Vec<EnterpriseNow> = on!(db, p => sqlx::query_as::<_, EnterpriseNow>(
+        "SELECT id, uscc, name, legal_representative, region_code, contact_person, contact_phone, address FROM enterprises").fetch_all(p).await)?;
+    let existing: HashMap<String, EnterpriseNow> = existing.into_iter().map(|e| (e.uscc.clone(), e)).collect();
+    let mut new = Vec::new();
+    let mut changed = Vec::new();
+    for r in &rows {
+        let e = &r.input;
+        let rc = e.region_code.as_ref().map(|c| c.as_str().to_string());
+        match existing.get(&e.uscc) {
+            None => new.push(e),
+            Some(x) => {
+                let same = x.name == e.name && x.legal_representative == e.legal_representative && x.region_code == rc
+                    && x.contact_person == e.contact_person && x.contact_phone == e.contact_phone && x.address == e.address;
+                if same { report.unchanged += 1 } else { changed.push((x.id, e)) }
+            }
+        }
+    }
+    let now = Utc::now();
+    on!(db, p => {
+        let mut tx = begin_write!(db, p)?;
+        insert_batches!(tx, "INSERT INTO enterprises (name, uscc, legal_representative, region_code, contact_person, contact_phone, address, created_at, updated_at)", "", 9, new,
+            |q, e| q.bind(&e.name).bind(&e.uscc).bind(&e.legal_representative).bind(e.region_code.as_ref().map(|c| c.as_str().to_string()))
+                .bind(&e.contact_person).bind(&e.contact_phone).bind(&e.address).bind(now).bind(now));
+        for (id, e) in &changed {
+            sqlx::query("UPDATE enterprises SET name=$1, legal_representative=$2, region_code=$3, contact_person=$4, contact_phone=$5, address=$6, updated_at=$7 WHERE id=$8")
+                .bind(&e.name).bind(&e.legal_representative).bind(e.region_code.as_ref().map(|c| c.as_str().to_string()))
+                .bind(&e.contact_person).bind(&e.contact_phone).bind(&e.address).bind(now).bind(id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok::<(), StoreError>(())
+    })?;
+    report.inserted = new.len() as u64;
+    report.updated = changed.len() as u64;
+    report.committed = true;
+    record_run(db, opts, report).await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Contracts
+
+#[derive(sqlx::FromRow)]
+struct ContractNow {
+    id: i64,
+    estate_id: i64,
+    enterprise_id: i64,
+    kind: String,
+    start_date: NaiveDate,
+    end_date: Option<NaiveDate>,
+    fee_fen_per_m2_month: i64,
+    fee_model: String,
+}
+
+async fn import_contracts(db: &Db, rows: Vec<ledger::ContractRow>, opts: &ImportOptions, report: &mut ImportReport) -> Result<(), ImportError> {
+    let estates: Vec<(i64, String, String)> = on!(db, p => sqlx::query_as("SELECT id, region_code, name FROM estates").fetch_all(p).await)?;
+    let estates: HashMap<(String, String), i64> = estates.into_iter().map(|(id, c, n)| ((c, n), id)).collect();
+    let firms: Vec<(i64, String)> = on!(db, p => sqlx::query_as("SELECT id, uscc FROM enterprises").fetch_all(p).await)?;
+    let firms: HashMap<String, i64> = firms.into_iter().map(|(id, u)| (u, id)).collect();
+    let mut resolved = Vec::new();
+    let mut seen: HashMap<(i64, i64, NaiveDate), usize> = HashMap::new();
+    for r in rows {
+        let e = estates.get(&(r.estate.0.as_str().to_string(), r.estate.1.clone())).copied();
+        let f = firms.get(&r.enterprise_uscc).copied();
+        if e.is_none() {
+            report.errors.push(cell_err(r.row, "小区名称", &r.estate.1, format!("社区 {} 下没有这个小区，请先导入小区", r.estate.0)));
+        }
+        if f.is_none() {
+            report.errors.push(cell_err(r.row, "企业统一社会信用代码", &r.enterprise_uscc, "企业未登记，请先导入物业服务企业"));
+        }
+        if let (Some(e), Some(f)) = (e, f) {
+            if let Some(first) = seen.insert((e, f, r.start_date), r.row) {
+                report.errors.push(cell_err(r.row, "开始日期", r.start_date.to_string(), format!("与第 {first} 行是同一份合同（同一小区、企业、开始日期）")));
+            }
+            let input = ContractInput { estate_id: e, enterprise_id: f, kind: r.kind, start_date: r.start_date, end_date: r.end_date, fee_fen_per_m2_month: r.fee_fen_per_m2_month, fee_model: r.fee_model };
+            resolved.push((r.row, input));
+        }
+    }
+    let rows = gate(resolved, |r| r.0, opts, report)?;
+    let existing: Vec<ContractNow> = on!(db, p => sqlx::query_as::<_, ContractNow>(
+        "SELECT id, estate_id, enterprise_id, kind, start_date, end_date, fee_fen_per_m2_month, fee_model FROM service_contracts").fetch_all(p).await)?;
+    let existing: HashMap<(i64, i64, NaiveDate), ContractNow> = existing.into_iter().map(|c| ((c.estate_id, c.enterprise_id, c.start_date), c)).collect();
+    let mut new = Vec::new();
+    let mut changed = Vec::new();
+    for (_, c) in &rows {
+        match existing.get(&(c.estate_id, c.enterprise_id, c.start_date)) {
+            None => new.push(c),
+            Some(x) => {
+                let same = x.kind == c.kind.code() && x.end_date == c.end_date && x.fee_fen_per_m2_month == c.fee_fen_per_m2_month && x.fee_model == c.fee_model.code();
+                if same { report.unchanged += 1 } else { changed.push((x.id, c)) }
+            }
+        }
+    }
+    let now = Utc::now();
+    on!(db, p => {
+        let mut tx = begin_write!(db, p)?;
+        insert_batches!(tx, "INSERT INTO service_contracts (estate_id, enterprise_id, kind, start_date, end_date, fee_fen_per_m2_month, fee_model, created_at, updated_at)", "", 9, new,
+            |q, c| q.bind(c.estate_id).bind(c.enterprise_id).bind(c.kind.code()).bind(c.start_date).bind(c.end_date)
+                .bind(c.fee_fen_per_m2_month).bind(c.fee_model.code()).bind(now).bind(now));
+        for (id, c) in &changed {
+            sqlx::query("UPDATE service_contracts SET kind=$1, end_date=$2, fee_fen_per_m2_month=$3, fee_model=$4, updated_at=$5 WHERE id=$6")
+                .bind(c.kind.code()).bind(c.end_date).bind(c.fee_fen_per_m2_month).bind(c.fee_model.code()).bind(now).bind(id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok::<(), StoreError>(())
+    })?;
+    report.inserted = new.len() as u64;
+    report.updated = changed.len() as u64;
+    report.committed = true;
+    record_run(db, opts, report).await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Houses and owners
+
+type HouseKey = (i64, String, String, String);
+
+/// One house of the file, gathered from its rows.
+struct HouseGroup {
+    row: usize,
+    estate_id: i64,
+    house: HouseInput,
+    total_floors: Option<i32>,
+    elevator: Option<bool>,
+    owners: Vec<(usize, OwnerInput)>,
+    occupants: Vec<OccupantInput>,
+}
+
+#[derive(sqlx::FromRow)]
+struct HouseNow {
+    id: i64,
+    estate_id: i64,
+    building_no: String,
+    unit_no: String,
+    room_no: String,
+    floor: Option<i32>,
+    building_area: i64,
+    exclusive_area: i64,
+    house_use: String,
+    status: String,
+}
+
+fn in_list(ids: &[i64]) -> String {
+    if ids.is_empty() {
+        return "(NULL)".into();
+    }
+    format!("({})", ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(","))
+}
+
+/// Looks up `keys` in `owners.owner_key`, in batches: key → (id, name, phone).
+async fn owners_by_key(db: &Db, keys: &[String]) -> Result<HashMap<String, (i64, String, Option<String>)>, StoreError> {
+    let mut out = HashMap::new();
+    for chunk in keys.chunks(batch_rows(1).min(900)) {
+        let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT id, owner_key, name, phone FROM owners WHERE owner_key IN ({})", ph.join(","));
+        let rows: Vec<(i64, String, String, Option<String>)> = on!(db, p => {
+            let mut q = sqlx::query_as(dynamic(sql));
+            for k in chunk {
+                q = q.bind(k);
+            }
+            q.fetch_all(p).await
+        })?;
+        for (id, k, n, ph) in rows {
+            out.insert(k, (id, n, ph));
+        }
+    }
+    Ok(out)
+}
+
+async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, report: &mut ImportReport, progress: &dyn Progress) -> Result<(), ImportError> {
+    // 1. Estates of the rows.
+    let mut estate_of_row: HashMap<usize, i64> = HashMap::with_capacity(rows.len());
+    if let Some(id) = opts.estate_id {
+        let exists: i64 = on!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM estates WHERE id = $1").bind(id).fetch_one(p).await)?;
+        if exists == 0 {
+            return Err(ImportError::File(format!("小区编号 {id} 不存在")));
+        }
+    }
+    let needs_lookup = rows.iter().any(|r| r.estate.is_some());
+    let estates: HashMap<(String, String), i64> = if needs_lookup {
+        let v: Vec<(i64, String, String)> = on!(db, p => sqlx::query_as("SELECT id, region_code, name FROM estates").fetch_all(p).await)?;
+        v.into_iter().map(|(id, c, n)| ((c, n), id)).collect()
+    } else {
+        HashMap::new()
+    };
+    for r in &rows {
+        let id = match (&r.estate, opts.estate_id) {
+            (Some((code, name)), given) => match estates.get(&(code.as_str().to_string(), name.clone())) {
+                Some(id) => {
+                    if let Some(g) = given {
+                        if g != *id {
+                            report.errors.push(cell_err(r.row, "小区名称", name, format!("文件中的小区与指定的小区（编号 {g}）不同")));
+                            continue;
+                        }
+                    }
+                    *id
+                }
+                None => {
+                    report.errors.push(cell_err(r.row, "小区名称", name, format!("社区 {code} 下没有这个小区，请先导入小区")));
+                    continue;
+                }
+            },
+            (None, Some(g)) => g,
+            (None, None) => continue,
+        };
+        estate_of_row.insert(r.row, id);
+    }
+    let mut estate_ids: Vec<i64> = estate_of_row.values().copied().collect::<BTreeSet<_>>().into_iter().collect();
+
+    // 2. Owners already registered under the same ID number or USCC must carry the same name.
+    let mut keys: Vec<String> = rows.iter().filter_map(|r| r.owner.as_ref().and_then(|o| o.global_key())).collect::<HashSet<_>>().into_iter().collect();
+    keys.sort();
+    let known_owners = owners_by_key(db, &keys).await?;
+    for r in &rows {
+        if let Some(o) = &r.owner {
+            if let Some(k) = o.global_key() {
+                if let Some((id, name, _)) = known_owners.get(&k) {
+                    if *name != o.name {
+                        let col = if k.starts_with("id:") { "身份证号" } else { "统一社会信用代码" };
+                        report.errors.push(cell_err(r.row, col, &k[k.find(':').map(|i| i + 1).unwrap_or(0)..], format!("该证件号码已登记为业主「{name}」（编号 {id}），与此处「{}」不符", o.name)));
+                    }
+                }
+            }
+        }
+    }
+
+    // 3. Houses and owner sets already stored in these estates.
+    let elist = in_list(&estate_ids);
+    let existing: Vec<HouseNow> = on!(db, p => sqlx::query_as::<_, HouseNow>(dynamic(format!(
+        "SELECT h.id, h.estate_id, b.no AS building_no, u.no AS unit_no, h.room_no, h.floor, h.building_area, h.exclusive_area, h.house_use, h.status
+         FROM houses h JOIN buildings b ON b.id = h.building_id JOIN units u ON u.id = h.unit_id WHERE h.estate_id IN {elist}"))).fetch_all(p).await)?;
+    let mut existing_by_key: HashMap<HouseKey, HouseNow> = HashMap::with_capacity(existing.len());
+    for h in existing {
+        existing_by_key.insert((h.estate_id, h.building_no.clone(), h.unit_no.clone(), h.room_no.clone()), h);
+    }
+    let owned: Vec<(i64, i64, String)> = if existing_by_key.is_empty() {
+        Vec::new()
+    } else {
+        on!(db, p => sqlx::query_as(dynamic(format!(
+            "SELECT w.house_id, o.id, o.owner_key FROM ownerships w JOIN houses h ON h.id = w.house_id JOIN owners o ON o.id = w.owner_id WHERE h.estate_id IN {elist}")))
+            .fetch_all(p).await)?
+    };
+    let mut owner_sets: HashMap<i64, BTreeSet<String>> = HashMap::new();
+    let mut owner_ids: HashMap<String, i64> = known_owners.iter().map(|(k, v)| (k.clone(), v.0)).collect();
+    for (h, o, k) in owned {
+        owner_sets.entry(h).or_default().insert(k.clone());
+        owner_ids.insert(k, o);
+    }
+
+    // 4. Group the rows by house.
+    let mut groups: Vec<HouseGroup> = Vec::new();
+    let mut index: HashMap<HouseKey, usize> = HashMap::with_capacity(rows.len());
+    for r in rows {
+        let Some(&estate_id) = estate_of_row.get(&r.row) else { continue };
+        let key = (estate_id, r.house.building_no.clone(), r.house.unit_no.clone(), r.house.room_no.clone());
+        let gi = *index.entry(key).or_insert_with(|| {
+            groups.push(HouseGroup { row: r.row, estate_id, house: r.house.clone(), total_floors: None, elevator: None, owners: Vec::new(), occupants: Vec::new() });
+            groups.len() - 1
+        });
+        let g = &mut groups[gi];
+        g.total_floors = g.total_floors.or(r.total_floors);
+        g.elevator = g.elevator.or(r.elevator);
+        if let Some(o) = r.owner {
+            g.owners.push((r.row, o));
+        }
+        if let Some(o) = r.occupant {
+            g.occupants.push(o);
+        }
+    }
+
+    // 5. Owner-set changes on stored houses need --replace-owners.
+    let mut replace: HashSet<i64> = HashSet::new();
+    for g in &groups {
+        let key = (g.estate_id, g.house.building_no.clone(), g.house.unit_no.clone(), g.house.room_no.clone());
+        let Some(h) = existing_by_key.get(&key) else { continue };
+        if g.owners.is_empty() {
+            continue;
+        }
+        let file: BTreeSet<String> = g.owners.iter().map(|(_, o)| o.global_key().unwrap_or_else(|| format!("name:{}:{}", h.id, o.name))).collect();
+        let db_set = owner_sets.get(&h.id).cloned().unwrap_or_default();
+        if db_set.is_empty() || db_set == file {
+            continue;
+        }
+        if opts.replace_owners {
+            replace.insert(h.id);
+        } else {
+            report.errors.push(cell_err(
+                g.row,
+                "业主名称",
+                g.owners.iter().map(|(_, o)| o.name.as_str()).collect::<Vec<_>>().join("、"),
+                format!("房屋 {} 已登记了不同的业主；如确为过户或更正，请选择「替换业主」（--replace-owners）", g.house.label()),
+            ));
+        }
+    }
+
+    // 6. Reject or skip.
+    let groups = gate(groups, |g| g.row, opts, report)?;
+    let groups: Vec<HouseGroup> = if report.skipped > 0 {
+        let bad: HashSet<usize> = report.errors.iter().map(|e| e.row).collect();
+        groups.into_iter().map(|mut g| { g.owners.retain(|(r, _)| !bad.contains(r)); g }).collect()
+    } else {
+        groups
+    };
+    estate_ids = groups.iter().map(|g| g.estate_id).collect::<BTreeSet<_>>().into_iter().collect();
+    let elist = in_list(&estate_ids);
+
+    // 7. Classify houses.
+    let mut new_houses: Vec<usize> = Vec::new();
+    let mut changed_houses: Vec<(i64, usize)> = Vec::new();
+    let mut touched: HashSet<usize> = HashSet::new();
+    for (i, g) in groups.iter().enumerate() {
+        let key = (g.estate_id, g.house.building_no.clone(), g.house.unit_no.clone(), g.house.room_no.clone());
+        match existing_by_key.get(&key) {
+            None => new_houses.push(i),
+            Some(h) => {
+                let same = h.floor == g.house.floor && h.building_area == g.house.building_area && h.exclusive_area == g.house.exclusive_area
+                    && h.house_use == g.house.house_use.code() && h.status == g.house.status.code();
+                if !same {
+                    changed_houses.push((h.id, i));
+                    touched.insert(i);
+                }
+                if replace.contains(&h.id) {
+                    touched.insert(i);
+                }
+                if !g.owners.is_empty() && owner_sets.get(&h.id).is_none_or(|s| s.is_empty()) {
+                    touched.insert(i);
+                }
+            }
+        }
+    }
+
+    progress.phase("写入", groups.len() as u64);
+    let total_groups = groups.len() as u64;
+    let (updated_owner_phones, inserted_owners) = on!(db, p => {
+        let mut tx = begin_write!(db, p)?;
+
+        // Buildings.
+        let mut bld: HashMap<(i64, String), (Option<i32>, Option<bool>)> = HashMap::new();
+        for g in &groups {
+            let e = bld.entry((g.estate_id, g.house.building_no.clone())).or_insert((None, None));
+            e.0 = e.0.or(g.total_floors);
+            e.1 = e.1.or(g.elevator);
+        }
+        let have: Vec<(i64, i64, String, Option<i32>, Option<bool>)> = sqlx::query_as(dynamic(format!(
+            "SELECT id, estate_id, no, floors, has_elevator FROM buildings WHERE estate_id IN {elist}"))).fetch_all(&mut *tx).await?;
+        let mut bids: HashMap<(i64, String), i64> = HashMap::new();
+        for (id, e, no, f, el) in have {
+            if let Some((nf, nel)) = bld.get(&(e, no.clone())) {
+                let f2 = nf.or(f);
+                let el2 = nel.or(el);
+                if f2 != f || el2 != el {
+                    sqlx::query("UPDATE buildings SET floors = $1, has_elevator = $2 WHERE id = $3").bind(f2).bind(el2).bind(id).execute(&mut *tx).await?;
+                }
+            }
+            bids.insert((e, no), id);
+        }
+        let new_b: Vec<(&(i64, String), &(Option<i32>, Option<bool>))> = bld.iter().filter(|(k, _)| !bids.contains_key(*k)).collect();
+        if !new_b.is_empty() {
+            insert_batches!(tx, "INSERT INTO buildings (estate_id, no, floors, has_elevator)", "", 4, new_b,
+                |q, b| q.bind(b.0.0).bind(&b.0.1).bind(b.1.0).bind(b.1.1));
+            let have: Vec<(i64, i64, String)> = sqlx::query_as(dynamic(format!("SELECT id, estate_id, no FROM buildings WHERE estate_id IN {elist}"))).fetch_all(&mut *tx).await?;
+            for (id, e, no) in have {
+                bids.insert((e, no), id);
+            }
+        }
+
+        // Units.
+        let mut want_units: HashSet<(i64, String)> = HashSet::new();
+        for g in &groups {
+            want_units.insert((bids[&(g.estate_id, g.house.building_no.clone())], g.house.unit_no.clone()));
+        }
+        let load_units = format!("SELECT u.id, u.building_id, u.no FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.estate_id IN {elist}");
+        let have: Vec<(i64, i64, String)> = sqlx::query_as(dynamic(load_units.clone())).fetch_all(&mut *tx).await?;
+        let mut uids: HashMap<(i64, String), i64> = have.into_iter().map(|(id, b, no)| ((b, no), id)).collect();
+        let new_u: Vec<&(i64, String)> = want_units.iter().filter(|k| !uids.contains_key(*k)).collect();
+        if !new_u.is_empty() {
+            insert_batches!(tx, "INSERT INTO units (building_id, no)", "", 2, new_u, |q, u| q.bind(u.0).bind(&u.1));
+            let have: Vec<(i64, i64, String)> = sqlx::query_as(dynamic(load_units)).fetch_all(&mut *tx).await?;
+            uids = have.into_iter().map(|(id, b, no)| ((b, no), id)).collect();
+        }
+        let unit_of = |g: &HouseGroup| -> (i64, i64) {
+            let b = bids[&(g.estate_id, g.house.building_no.clone())];
+            (b, uids[&(b, g.house.unit_no.clone())])
+        };
+
+        // Houses.
+        let rows_new: Vec<(&HouseGroup, i64, i64)> = new_houses.iter().map(|&i| { let g = &groups[i]; let (b, u) = unit_of(g); (g, b, u) }).collect();
+        insert_batches!(tx, "INSERT INTO houses (estate_id, building_id, unit_id, room_no, floor, building_area, exclusive_area, house_use, status)", "", 9, rows_new,
+            |q, x| q.bind(x.0.estate_id).bind(x.1).bind(x.2).bind(&x.0.house.room_no).bind(x.0.house.floor).bind(x.0.house.building_area)
+                .bind(x.0.house.exclusive_area).bind(x.0.house.house_use.code()).bind(x.0.house.status.code()));
+        progress.inc(total_groups / 3);
+        for (id, i) in &changed_houses {
+            let g = &groups[*i];
+            sqlx::query("UPDATE houses SET floor=$1, building_area=$2, exclusive_area=$3, house_use=$4, status=$5 WHERE id=$6")
+                .bind(g.house.floor).bind(g.house.building_area).bind(g.house.exclusive_area).bind(g.house.house_use.code()).bind(g.house.status.code()).bind(id)
+                .execute(&mut *tx).await?;
+        }
+        let mut hids: HashMap<(i64, String), i64> = HashMap::with_capacity(groups.len());
+        {
+            let have: Vec<(i64, i64, String)> = sqlx::query_as(dynamic(format!("SELECT id, unit_id, room_no FROM houses WHERE estate_id IN {elist}"))).fetch_all(&mut *tx).await?;
+            for (id, u, room) in have {
+                hids.insert((u, room), id);
+            }
+        }
+        let house_id = |g: &HouseGroup| -> i64 { hids[&(unit_of(g).1, g.house.room_no.clone())] };
+
+        // Owners: create those not yet registered, update phones that changed.
+        let max_before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM owners").fetch_one(&mut *tx).await?;
+        let mut to_insert: Vec<(String, &OwnerInput)> = Vec::new();
+        let mut planned: HashSet<String> = HashSet::new();
+        let mut phone_updates: Vec<(i64, &str)> = Vec::new();
+        for g in &groups {
+            if g.owners.is_empty() { continue; }
+            let hid = house_id(g);
+            for (_, o) in &g.owners {
+                let k = o.global_key().unwrap_or_else(|| format!("name:{hid}:{}", o.name));
+                match owner_ids.get(&k) {
+                    Some(&id) => {
+                        if let (Some(new_phone), Some((_, _, old_phone))) = (o.phone.as_deref(), known_owners.get(&k)) {
+                            if old_phone.as_deref() != Some(new_phone) {
+                                phone_updates.push((id, new_phone));
+                            }
+                        }
+                    }
+                    None => {
+                        if planned.insert(k.clone()) {
+                            to_insert.push((k, o));
+                        }
+                    }
+                }
+            }
+        }
+        insert_batches!(tx, "INSERT INTO owners (owner_key, kind, name, id_number, uscc, phone)", " ON CONFLICT (owner_key) DO NOTHING", 6, to_insert,
+            |q, x| q.bind(&x.0).bind(x.1.kind.code()).bind(&x.1.name).bind(&x.1.id_number).bind(&x.1.uscc).bind(&x.1.phone));
+        progress.inc(total_groups / 3);
+        if !to_insert.is_empty() {
+            let fresh: Vec<(i64, String)> = sqlx::query_as("SELECT id, owner_key FROM owners WHERE id > $1").bind(max_before).fetch_all(&mut *tx).await?;
+            for (id, k) in fresh {
+                owner_ids.insert(k, id);
+            }
+            let missing: Vec<&String> = to_insert.iter().map(|(k, _)| k).filter(|k| !owner_ids.contains_key(*k)).collect();
+            for k in missing {
+                let id: i64 = sqlx::query_scalar("SELECT id FROM owners WHERE owner_key = $1").bind(k).fetch_one(&mut *tx).await?;
+                owner_ids.insert(k.clone(), id);
+            }
+        }
+        for (id, phone) in &phone_updates {
+            sqlx::query("UPDATE owners SET phone = $1 WHERE id = $2").bind(*phone).bind(*id).execute(&mut *tx).await?;
+        }
+
+        // Ownerships.
+        if !replace.is_empty() {
+            let ids: Vec<i64> = replace.iter().copied().collect();
+            for chunk in ids.chunks(500) {
+                sqlx::query(dynamic(format!("DELETE FROM ownerships WHERE house_id IN {}", in_list(chunk)))).execute(&mut *tx).await?;
+            }
+        }
+        let mut links: Vec<(i64, i64)> = Vec::new();
+        for g in &groups {
+            if g.owners.is_empty() { continue; }
+            let hid = house_id(g);
+            for (_, o) in &g.owners {
+                let k = o.global_key().unwrap_or_else(|| format!("name:{hid}:{}", o.name));
+                links.push((hid, owner_ids[&k]));
+            }
+        }
+        insert_batches!(tx, "INSERT INTO ownerships (house_id, owner_id)", " ON CONFLICT DO NOTHING", 2, links, |q, l| q.bind(l.0).bind(l.1));
+
+        // Occupants.
+        let mut occ: Vec<(i64, &OccupantInput)> = Vec::new();
+        for g in &groups {
+            if g.occupants.is_empty() { continue; }
+            let hid = house_id(g);
+            for o in &g.occupants {
+                occ.push((hid, o));
+            }
+        }
+        insert_batches!(tx, "INSERT INTO occupants (house_id, kind, name, phone)", " ON CONFLICT (house_id, name) DO UPDATE SET kind = excluded.kind, phone = excluded.phone", 4, occ,
+            |q, x| q.bind(x.0).bind(x.1.kind.code()).bind(&x.1.name).bind(&x.1.phone));
+
+        for e in &estate_ids {
+            sqlx::query(REFRESH_HOUSE_COUNT).bind(e).execute(&mut *tx).await?;
+            sqlx::query("UPDATE estates SET updated_at = $1 WHERE id = $2").bind(Utc::now()).bind(e).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        progress.inc(total_groups - 2 * (total_groups / 3));
+        Ok::<(usize, usize), StoreError>((phone_updates.len(), to_insert.len()))
+    })?;
+    // A stored house counts as updated when its attributes, its owners or an owner's phone
+    // changed.
+    let updated_groups = touched.len();
+    report.inserted = new_houses.len() as u64;
+    report.updated = updated_groups as u64;
+    report.unchanged = (groups.len() - new_houses.len() - updated_groups) as u64;
+    if updated_owner_phones > 0 {
+        report.notes.push(format!("更新了 {updated_owner_phones} 位业主的电话"));
+    }
+    if inserted_owners > 0 {
+        report.notes.push(format!("新登记业主 {inserted_owners} 位"));
+    }
+    report.committed = true;
+    record_run(db, opts, report).await?;
+    Ok(())
+}
+
+/// A stored import run (the history shown on the import page).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct ImportRun {
+    pub id: i64,
+    pub layout: String,
+    pub file_name: String,
+    pub estate_id: Option<i64>,
+    pub created_at: chrono::DateTime<Utc>,
+    pub rows_total: i64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub skipped: i64,
+}
+
+pub async fn recent_runs(db: &Db, limit: i64) -> Result<Vec<ImportRun>, StoreError> {
+    Ok(on!(db, p => sqlx::query_as::<_, ImportRun>(
+        "SELECT id, layout, file_name, estate_id, created_at, rows_total, inserted, updated, unchanged, skipped FROM import_runs ORDER BY id DESC LIMIT $1")
+        .bind(limit).fetch_all(p).await)?)
+}
