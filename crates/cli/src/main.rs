@@ -1,1 +1,266 @@
-fn main() {}
+//! `wuye`: the one binary of the platform.
+
+#![forbid(unsafe_code)]
+
+mod bench;
+mod config;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use wuye_domain::ledger::LayoutKind;
+use wuye_store::import::{ImportError, ImportOptions, import_file};
+use wuye_store::registry::{HouseFilter, ListQuery};
+use wuye_store::{Db, Target, export, region};
+
+#[derive(Parser)]
+#[command(name = "wuye", version, about = "物业 Wuye — residential property management governance platform")]
+struct Cli {
+    /// Data directory (SQLite file, configuration). Ignored for the database when
+    /// DATABASE_URL names a PostgreSQL.
+    #[arg(long, global = true, default_value = "./data", env = "WUYE_DATA_DIR")]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the web server.
+    Serve {
+        #[arg(long, default_value_t = 8080, env = "WUYE_PORT")]
+        port: u16,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1", env = "WUYE_BIND")]
+        bind: String,
+        /// Generate demo data first when the database has no estates.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and load the shipped divisions into an empty database.
+    Migrate,
+    /// Import a ledger file (xlsx, xls, ods or csv).
+    Import {
+        what: ImportWhat,
+        file: PathBuf,
+        /// Estate to import houses into (required for hc-rooms).
+        #[arg(long)]
+        estate: Option<i64>,
+        /// Import the good rows and report the bad ones instead of rejecting the file.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Replace the registered owners of houses whose owners in the file differ.
+        #[arg(long)]
+        replace_owners: bool,
+    },
+    /// Export a ledger to xlsx or csv.
+    Export {
+        what: ExportWhat,
+        /// Output file (.xlsx or .csv).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Only this region's subtree (any level code).
+        #[arg(long)]
+        region: Option<String>,
+        /// Only this estate (houses).
+        #[arg(long)]
+        estate: Option<i64>,
+    },
+    /// Generate a deterministic demo data set on the real divisions.
+    Demo {
+        /// Number of houses to generate.
+        #[arg(long, default_value_t = 30_000)]
+        scale: u64,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+    /// Benchmarks that print their ratio against a baseline measured in the same run.
+    Bench {
+        #[command(subcommand)]
+        which: bench::BenchCmd,
+    },
+    /// Write a consistent copy of the live SQLite database to FILE.
+    Backup { file: PathBuf },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ImportWhat {
+    /// A divisions file: code,name,level,parent_code
+    Regions,
+    Estates,
+    Houses,
+    Enterprises,
+    Contracts,
+    /// HC小区管理系统 importRoom.xlsx (sheet 资产信息), with --estate
+    HcRooms,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportWhat {
+    Estates,
+    Houses,
+    Enterprises,
+    Contracts,
+}
+
+fn target(data_dir: &std::path::Path) -> Result<Target> {
+    Ok(Target::resolve(std::env::var("DATABASE_URL").ok().as_deref(), data_dir)?)
+}
+
+/// Opens the database, runs migrations and makes sure the divisions are loaded.
+async fn open(data_dir: &std::path::Path) -> Result<Db> {
+    let t = target(data_dir)?;
+    let db = Db::open(&t).await.with_context(|| format!("打开数据库 {}", t.describe()))?;
+    region::ensure_default_regions(&db).await?;
+    Ok(db)
+}
+
+/// Today's date in Asia/Shanghai.
+pub fn today() -> chrono::NaiveDate {
+    wuye_web::today()
+}
+
+struct Bar(ProgressBar);
+
+impl wuye_store::import::Progress for Bar {
+    fn phase(&self, name: &str, total: u64) {
+        self.0.set_message(name.to_string());
+        self.0.set_length(total);
+        self.0.set_position(0);
+    }
+    fn inc(&self, n: u64) {
+        self.0.inc(n);
+    }
+}
+
+fn bar() -> Bar {
+    let pb = ProgressBar::new(0);
+    pb.set_style(ProgressStyle::with_template("{msg:8} [{bar:40}] {pos}/{len} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> "));
+    Bar(pb)
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    config::init_tracing();
+    if let Err(e) = run(cli).await {
+        eprintln!("错误: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let settings = config::load(&cli.data_dir)?;
+    match cli.cmd {
+        Cmd::Serve { port, bind, demo } => {
+            let db = open(&cli.data_dir).await?;
+            if demo {
+                let n = wuye_store::demo::estate_count(&db).await?;
+                if n == 0 {
+                    eprintln!("生成演示数据（约 30,000 户）…");
+                    let r = wuye_store::demo::generate(&db, 30_000, 2026, today(), &bar()).await?;
+                    eprintln!("{r}");
+                } else {
+                    eprintln!("数据库已有 {n} 个小区，不再生成演示数据。");
+                }
+            }
+            let state = wuye_web::AppState::new(db, settings.web());
+            let addr: std::net::SocketAddr = format!("{bind}:{port}").parse().with_context(|| format!("监听地址无效: {bind}:{port}"))?;
+            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("无法监听 {addr}"))?;
+            println!("Wuye 已启动: http://{}/", listener.local_addr()?);
+            axum::serve(listener, wuye_web::router(state)).with_graceful_shutdown(shutdown()).await?;
+        }
+        Cmd::Migrate => {
+            let t = target(&cli.data_dir)?;
+            let db = Db::open(&t).await.with_context(|| format!("打开数据库 {}", t.describe()))?;
+            let loaded = region::ensure_default_regions(&db).await?;
+            println!("迁移完成: {}{}", t.describe(), if loaded { "；已载入宁夏区划 3199 条" } else { "" });
+        }
+        Cmd::Import { what, file, estate, skip_invalid, replace_owners } => {
+            let db = open(&cli.data_dir).await?;
+            let bytes = std::fs::read(&file).with_context(|| format!("读取 {}", file.display()))?;
+            let layout = match what {
+                ImportWhat::Regions => {
+                    let text = wuye_ledger::decode_text(&bytes);
+                    let r = region::load_divisions(&db, &text).await?;
+                    println!("区划 {} 行：新增 {}，更名 {}", r.rows, r.inserted, r.renamed);
+                    return Ok(());
+                }
+                ImportWhat::Estates => LayoutKind::Estates,
+                ImportWhat::Houses => LayoutKind::Houses,
+                ImportWhat::Enterprises => LayoutKind::Enterprises,
+                ImportWhat::Contracts => LayoutKind::Contracts,
+                ImportWhat::HcRooms => LayoutKind::HcRooms,
+            };
+            let opts = ImportOptions {
+                layout,
+                estate_id: estate,
+                skip_invalid,
+                replace_owners,
+                file_name: file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
+                today: today(),
+            };
+            let pb = bar();
+            match import_file(&db, &bytes, &opts, &pb).await {
+                Ok(r) => {
+                    pb.0.finish_and_clear();
+                    println!("{}: {} 行；新增 {}，更新 {}，未变 {}，跳过 {}", file.display(), r.rows, r.inserted, r.updated, r.unchanged, r.skipped);
+                    for e in &r.errors {
+                        println!("  跳过 {e}");
+                    }
+                    for n in &r.notes {
+                        println!("  {n}");
+                    }
+                }
+                Err(ImportError::Rejected(r)) => {
+                    pb.0.finish_and_clear();
+                    eprintln!("{}: {} 处错误，未写入任何数据：", file.display(), r.errors.len());
+                    for e in &r.errors {
+                        eprintln!("  {e}");
+                    }
+                    bail!("导入被拒绝（可用 --skip-invalid 只导入正确的行）");
+                }
+                Err(e) => {
+                    pb.0.finish_and_clear();
+                    bail!("{}: {e}", file.display());
+                }
+            }
+        }
+        Cmd::Export { what, output, region, estate } => {
+            let db = open(&cli.data_dir).await?;
+            let q = ListQuery { region, ..Default::default() };
+            let (layout, rows) = match what {
+                ExportWhat::Estates => (wuye_domain::ledger::ESTATES, export::estates(&db, &q, today()).await?),
+                ExportWhat::Houses => (wuye_domain::ledger::HOUSES, export::houses(&db, &q, &HouseFilter { estate_id: estate, building_id: None }).await?),
+                ExportWhat::Enterprises => (wuye_domain::ledger::ENTERPRISES, export::enterprises(&db, &q, today()).await?),
+                ExportWhat::Contracts => (wuye_domain::ledger::CONTRACTS, export::contracts(&db, &q, &Default::default(), today()).await?),
+            };
+            let n = rows.len();
+            let csv = output.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+            let bytes = if csv { wuye_ledger::write_csv(&layout.headers(), rows)? } else { wuye_ledger::write_xlsx(layout.sheet, &layout.headers(), rows)? };
+            std::fs::write(&output, bytes).with_context(|| format!("写入 {}", output.display()))?;
+            println!("已导出 {n} 行到 {}", output.display());
+        }
+        Cmd::Demo { scale, seed } => {
+            let db = open(&cli.data_dir).await?;
+            if wuye_store::demo::estate_count(&db).await? > 0 {
+                bail!("数据库中已有小区；演示数据只生成到空库（换一个 --data-dir 或新的 DATABASE_URL）");
+            }
+            let r = wuye_store::demo::generate(&db, scale, seed, today(), &bar()).await?;
+            println!("{r}");
+        }
+        Cmd::Bench { which } => bench::run(which, &cli.data_dir).await?,
+        Cmd::Backup { file } => {
+            let t = target(&cli.data_dir)?;
+            let db = Db::connect(&t).await?;
+            db.backup(&file).await?;
+            println!("已备份到 {}", file.display());
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown() {
+    let _ = tokio::signal::ctrl_c().await;
+}

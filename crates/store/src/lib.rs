@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod db;
+pub mod demo;
 pub mod export;
 pub mod import;
 pub mod region;
