@@ -105,12 +105,50 @@ pub fn estate_name(r: &mut Rng) -> String {
     format!("{}{}", *r.pick(ESTATE_HEAD), *r.pick(ESTATE_TAIL))
 }
 
-const FIRM_WORDS: &[&str] = &["安居", "宁安", "嘉禾", "恒信", "塞北", "润达", "广厦", "鑫源", "和谐", "康泰", "祥瑞", "万家", "宏达", "立德", "美好", "中房", "金宇", "信达", "新华", "民生"];
+const FIRM_WORDS: &[&str] = &[
+    "安居", "宁安", "嘉禾", "恒信", "塞北", "润达", "广厦", "鑫源", "和谐", "康泰", "祥瑞", "万家", "宏达", "立德", "美好", "中房", "金宇", "信达", "新华", "民生",
+    "华泰", "益民", "居安", "顺达", "兴业", "众和", "锦程", "天润", "盛世", "泰和", "福源", "德信", "佳和", "金泰", "宜居", "睿达", "诚信", "同德", "博雅", "惠民",
+];
 
 /// A synthetic enterprise name such as 银川恒信物业服务有限公司.
 pub fn enterprise_name(r: &mut Rng, place: &str) -> String {
     let place = place.trim_end_matches(['市', '县', '区']);
     format!("{}{}物业服务有限公司", place, *r.pick(FIRM_WORDS))
+}
+
+const TRADES: &[&str] = &["商贸", "建筑工程", "房地产开发", "餐饮管理", "投资", "农业科技", "医药", "文化传媒", "供热", "商业管理"];
+
+/// A synthetic organisation name (an owner that is not a person), such as
+/// 银川鑫源商贸有限公司.
+pub fn organisation_name(r: &mut Rng, place: &str) -> String {
+    let place = place.trim_end_matches(['市', '县', '区']);
+    format!("{}{}{}有限公司", place, *r.pick(FIRM_WORDS), *r.pick(TRADES))
+}
+
+const ROADS: &[&str] = &[
+    "北京路", "解放街", "文化街", "黄河路", "凤凰街", "贺兰山路", "正源街", "宝湖路", "长城路", "民族街", "新华街", "上海路", "亲水大街",
+    "友爱街", "育才路", "建设路", "团结路", "胜利街", "朔方路", "清河街", "利民街", "文昌路", "中山街", "人民路",
+];
+
+/// A synthetic street address in `place`, such as 兴庆区北京路128号.
+pub fn street_address(r: &mut Rng, place: &str) -> String {
+    format!("{}{}{}号", place, *r.pick(ROADS), r.range(1, 399))
+}
+
+/// The telephone area code of a Ningxia city (`6401` 银川 → `0951` … `6405` 中卫 → `0955`).
+pub fn area_code(city_prefix: &str) -> &'static str {
+    match city_prefix.get(..4) {
+        Some("6402") => "0952",
+        Some("6403") => "0953",
+        Some("6404") => "0954",
+        Some("6405") => "0955",
+        _ => "0951",
+    }
+}
+
+/// A synthetic landline number with the area code of `city_prefix`, e.g. 0951-5012345.
+pub fn landline(r: &mut Rng, city_prefix: &str) -> String {
+    format!("{}-{}", area_code(city_prefix), r.range(2_000_000, 8_999_999))
 }
 
 #[cfg(test)]
@@ -128,6 +166,20 @@ mod tests {
             let u = uscc(&mut r, "640104");
             assert!(validate_uscc(&u).is_ok(), "{u}");
             assert!(crate::ids::validate_phone(&phone(&mut r)).is_ok());
+        }
+    }
+
+    #[test]
+    fn names_and_addresses() {
+        let mut r = Rng::new(3);
+        for _ in 0..200 {
+            let o = organisation_name(&mut r, "银川市");
+            assert!(o.starts_with("银川") && o.ends_with("有限公司"), "{o}");
+            let a = street_address(&mut r, "兴庆区");
+            assert!(a.starts_with("兴庆区") && a.ends_with('号'), "{a}");
+            let l = landline(&mut r, "640302");
+            assert!(l.starts_with("0953-"), "{l}");
+            assert!(crate::ids::validate_phone(&l).is_ok(), "{l}");
         }
     }
 
