@@ -1,0 +1,125 @@
+//! Demo data tests. They run on SQLite, or on PostgreSQL when DATABASE_URL names one.
+
+use wuye_domain::coverage::Ratio;
+use wuye_domain::ids::{validate_id_number, validate_uscc};
+use wuye_store::demo::{self, DemoReport};
+use wuye_store::import::Quiet;
+use wuye_store::registry::{HouseFilter, ListQuery};
+use wuye_store::testing::{TestDb, fixture_today};
+use wuye_store::{Db, export, stats};
+
+async fn scalar(db: &Db, sql: &str) -> i64 {
+    wuye_store::on!(db, p => sqlx::query_scalar(wuye_store::db::dynamic(sql.to_string())).fetch_one(p).await).unwrap()
+}
+
+async fn strings(db: &Db, sql: &str) -> Vec<String> {
+    wuye_store::on!(db, p => sqlx::query_scalar(wuye_store::db::dynamic(sql.to_string())).fetch_all(p).await).unwrap()
+}
+
+async fn demo_db(houses: u64, seed: u64) -> (TestDb, DemoReport) {
+    let t = TestDb::new().await;
+    let r = demo::generate(&t.db, houses, seed, fixture_today(), &Quiet).await.unwrap();
+    (t, r)
+}
+
+#[tokio::test]
+async fn same_seed_same_province() {
+    let (a, ra) = demo_db(2000, 7).await;
+    let (b, rb) = demo_db(2000, 7).await;
+    assert_eq!(ra, rb);
+    let all = ListQuery::default();
+    let ha = export::houses(&a.db, &all, &HouseFilter::default()).await.unwrap();
+    let hb = export::houses(&b.db, &all, &HouseFilter::default()).await.unwrap();
+    assert_eq!(ha.len(), hb.len());
+    assert!(ha == hb, "same seed, different houses");
+    let today = fixture_today();
+    assert!(export::contracts(&a.db, &all, &Default::default(), today).await.unwrap() == export::contracts(&b.db, &all, &Default::default(), today).await.unwrap());
+    assert!(export::enterprises(&a.db, &all, today).await.unwrap() == export::enterprises(&b.db, &all, today).await.unwrap());
+    // Another seed is another province of the same size.
+    let (c, rc) = demo_db(2000, 8).await;
+    assert_eq!(rc.houses, 2000);
+    assert!(export::houses(&c.db, &all, &HouseFilter::default()).await.unwrap() != ha);
+    // Demo data goes only into an empty database.
+    assert!(demo::generate(&a.db, 100, 7, today, &Quiet).await.is_err());
+}
+
+#[tokio::test]
+async fn a_small_province_is_plausible() {
+    let (t, r) = demo_db(3000, 2026).await;
+    let db = &t.db;
+    // Observed with seed 2026 on 2026-11-29, checked for plausibility: 300 houses per
+    // estate, 5 enterprises (the minimum), one contract per estate on average.
+    assert_eq!(r, DemoReport { estates: 10, houses: 3000, owners: 3015, enterprises: 5, contracts: 10 });
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM buildings").await, 36);
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM units").await, 65);
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM ownerships").await, 3116);
+    // A few unsold houses (without owner), some sold, the rest delivered.
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM houses WHERE status = 'unsold'").await, 49);
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM houses WHERE status = 'sold'").await, 119);
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM houses h WHERE status = 'unsold' AND EXISTS (SELECT 1 FROM ownerships w WHERE w.house_id = h.id)").await, 0);
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM houses h WHERE status <> 'unsold' AND NOT EXISTS (SELECT 1 FROM ownerships w WHERE w.house_id = h.id)").await, 0);
+    // Shops (not in a unit) and garages.
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM houses WHERE house_use = 'commercial'").await, 24);
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM houses h JOIN units u ON u.id = h.unit_id WHERE h.house_use = 'commercial' AND u.no <> ''").await, 0);
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM houses WHERE house_use = 'garage'").await, 9);
+    // About 5 % co-owned houses, 3 % of owners with a second house, 1 % organisations.
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM (SELECT house_id FROM ownerships GROUP BY house_id HAVING COUNT(*) > 1) x").await, 165);
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM (SELECT owner_id FROM ownerships GROUP BY owner_id HAVING COUNT(*) > 1) x").await, 94);
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM owners WHERE kind = 'organisation'").await, 26);
+    // Areas: 55–160 m² flats, exclusive area 75–90 % of building area, estates 5–15 %
+    // above the sum of their houses.
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM houses WHERE house_use = 'residential' AND (building_area < 5500 OR building_area > 16000)").await, 0);
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM houses WHERE exclusive_area * 100 < building_area * 74 OR exclusive_area * 100 > building_area * 91").await, 0);
+    assert_eq!(
+        scalar(db, "SELECT COUNT(*) FROM estates e WHERE e.building_area * 100 < (SELECT SUM(building_area) FROM houses h WHERE h.estate_id = e.id) * 104
+            OR e.building_area * 100 > (SELECT SUM(building_area) FROM houses h WHERE h.estate_id = e.id) * 116").await,
+        0
+    );
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM buildings WHERE floors > 7 AND NOT has_elevator").await, 0);
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM estates WHERE year_built < 1985 OR year_built > 2024").await, 0);
+
+    // Every identifier validates; persons carry a Ningxia county code.
+    let ids = strings(db, "SELECT id_number FROM owners WHERE id_number IS NOT NULL").await;
+    assert_eq!(ids.len(), 3015 - 26);
+    for id in &ids {
+        assert!(validate_id_number(id).is_ok() && id.starts_with("64"), "{id}");
+    }
+    let usccs = strings(db, "SELECT uscc FROM owners WHERE uscc IS NOT NULL UNION ALL SELECT uscc FROM enterprises").await;
+    assert_eq!(usccs.len(), 26 + 5);
+    for u in &usccs {
+        assert!(validate_uscc(u).is_ok(), "{u}");
+    }
+
+    // Estates lie in urban communities; names are unique within a community.
+    assert_eq!(
+        scalar(db, "SELECT COUNT(*) FROM estates e JOIN regions r ON r.code = e.region_code WHERE r.level <> 'community' OR (r.name NOT LIKE '%社区%' AND r.name NOT LIKE '%居委会%')").await,
+        0
+    );
+
+    // Management is consistent with the contracts, but for a handful of deliberate
+    // mismatches (declared enterprise-managed, no contract in force).
+    let today = fixture_today();
+    let estates = wuye_store::registry::list_estates(db, &ListQuery { per_page: Some(1000), ..Default::default() }, None, today).await.unwrap();
+    assert_eq!(estates.items.len(), 10);
+    let covered = estates.items.iter().filter(|e| e.covered()).count();
+    let mismatched = estates.items.iter().filter(|e| e.management_mismatch()).count();
+    assert_eq!((covered, mismatched), (6, 1));
+    assert!(estates.items.iter().filter(|e| e.covered()).all(|e| e.management == "enterprise"));
+
+    // Coverage tells a story: some counties above the 70 % line, some below.
+    let target = Ratio::new(70, 100);
+    let mut above = Vec::new();
+    let mut below = Vec::new();
+    for city in stats::region_stats(db, "64", today).await.unwrap().children {
+        for county in stats::region_stats(db, &city.code, today).await.unwrap().children {
+            if county.coverage.estates == 0 {
+                continue;
+            }
+            if county.coverage.by_houses().at_least(target) { above.push(county.name) } else { below.push(county.name) }
+        }
+    }
+    assert_eq!(above, vec!["西夏区", "金凤区", "大武口区"]);
+    assert_eq!(below, vec!["惠农区", "同心县", "中宁县", "海原县"]);
+    let total = stats::region_stats(db, "64", today).await.unwrap().total;
+    assert_eq!((total.estates, total.estates_covered), (10, 6));
+}
