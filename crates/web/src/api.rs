@@ -1,0 +1,472 @@
+//! The JSON API under `/api`, described by the OpenAPI 3 document at `/api/openapi.json`.
+//! Money is integer fen, areas integer hundredths of m², dates `YYYY-MM-DD` in
+//! Asia/Shanghai. Errors are `{"error": code, "message": text}` with the HTTP status.
+
+use crate::AppState;
+use crate::error::{ApiError, ApiErrorBody};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use wuye_domain::coverage::Coverage;
+use wuye_domain::ledger::CellError;
+use wuye_domain::registry::*;
+use wuye_store::import::{ImportError, ImportOptions, ImportReport, Quiet, import_file};
+use wuye_store::region::Region;
+use wuye_store::registry::{self as reg, Building, Contract, ContractFilter, ContractState, CoveredFilter, Enterprise, Estate, House, HouseFilter, ListQuery, Occupant, Owner, Page};
+use wuye_store::stats::{RegionCoverage, RegionStats};
+use wuye_store::{region, stats};
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// JSON body whose rejection is answered in the API's error shape.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("请求体不是有效的 JSON 或字段不符: {}", r.body_text()))
+    }
+}
+
+/// The id of a created record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+fn created(id: i64) -> Response {
+    (StatusCode::CREATED, Json(Created { id })).into_response()
+}
+
+fn invalid(errs: Vec<FieldError>) -> ApiError {
+    let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", errs.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("；"));
+    e.body.errors = errs.iter().filter_map(|x| serde_json::to_value(x).ok()).collect();
+    e
+}
+
+// ---------------------------------------------------------------------------------------
+// Regions
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DayParam {
+    /// Day the coverage is computed for (default today, Asia/Shanghai).
+    pub day: Option<NaiveDate>,
+}
+
+/// One region.
+#[utoipa::path(get, path = "/api/regions/{code}", tag = "regions",
+    params(("code" = String, Path, description = "Division code, 2–12 digits (right-padded to 12)")),
+    responses((status = 200, body = Region), (status = 404, body = ApiErrorBody)))]
+pub async fn get_region(State(s): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<Region>> {
+    Ok(Json(region::get(&s.db, &code).await?.ok_or_else(ApiError::not_found)?))
+}
+
+/// The regions one level below.
+#[utoipa::path(get, path = "/api/regions/{code}/children", tag = "regions",
+    params(("code" = String, Path, description = "Division code")),
+    responses((status = 200, body = Vec<Region>), (status = 404, body = ApiErrorBody)))]
+pub async fn region_children(State(s): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<Vec<Region>>> {
+    let r = region::get(&s.db, &code).await?.ok_or_else(ApiError::not_found)?;
+    Ok(Json(region::children(&s.db, &r.code).await?))
+}
+
+/// Property-service coverage of a region and each child region, on three bases
+/// (estates, houses, building area in hundredths of m²), with the target.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatsResponse {
+    pub region: Region,
+    pub day: NaiveDate,
+    pub total: Coverage,
+    pub children: Vec<RegionCoverage>,
+    /// Target in percent (default 70).
+    pub target_percent: i64,
+    /// Coverage rates of the total as tenths of a percent (667 = 66.7%).
+    pub permille_by_estates: i64,
+    pub permille_by_houses: i64,
+    pub permille_by_area: i64,
+}
+
+#[utoipa::path(get, path = "/api/regions/{code}/stats", tag = "regions",
+    params(("code" = String, Path, description = "Division code"), DayParam),
+    responses((status = 200, body = StatsResponse), (status = 404, body = ApiErrorBody)))]
+pub async fn region_stats(State(s): State<AppState>, Path(code): Path<String>, Query(d): Query<DayParam>) -> ApiResult<Json<StatsResponse>> {
+    let RegionStats { region, day, total, children } = stats::region_stats(&s.db, &code, d.day.unwrap_or_else(crate::today)).await?;
+    Ok(Json(StatsResponse {
+        region,
+        day,
+        permille_by_estates: total.by_estates().permille(),
+        permille_by_houses: total.by_houses().permille(),
+        permille_by_area: total.by_area().permille(),
+        total,
+        children,
+        target_percent: s.config.coverage_target_percent,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------
+// Estates
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EstateParams {
+    /// Region code (any level): only its subtree.
+    pub region: Option<String>,
+    /// Text in the name or address.
+    pub q: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+    /// name | houses | area | region | year, `-` prefix for descending.
+    pub sort: Option<String>,
+    /// covered | uncovered (by a contract in force today)
+    pub covered: Option<CoveredFilter>,
+}
+
+impl EstateParams {
+    fn list(&self) -> ListQuery {
+        ListQuery { region: self.region.clone(), q: self.q.clone(), page: self.page, per_page: self.per_page, sort: self.sort.clone() }
+    }
+}
+
+#[utoipa::path(get, path = "/api/estates", tag = "registry", params(EstateParams), responses((status = 200, body = Page<Estate>)))]
+pub async fn list_estates(State(s): State<AppState>, Query(p): Query<EstateParams>) -> ApiResult<Json<Page<Estate>>> {
+    Ok(Json(reg::list_estates(&s.db, &p.list(), p.covered, crate::today()).await?))
+}
+
+#[utoipa::path(get, path = "/api/estates/{id}", tag = "registry", params(("id" = i64, Path)), responses((status = 200, body = Estate), (status = 404, body = ApiErrorBody)))]
+pub async fn get_estate(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Estate>> {
+    Ok(Json(reg::get_estate(&s.db, id, crate::today()).await?))
+}
+
+#[utoipa::path(post, path = "/api/estates", tag = "registry", request_body = EstateInput,
+    responses((status = 201, body = Created), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn create_estate(State(s): State<AppState>, ApiJson(e): ApiJson<EstateInput>) -> ApiResult<Response> {
+    let year = crate::today().year();
+    let errs = e.validate(year);
+    if !errs.is_empty() {
+        return Err(invalid(errs));
+    }
+    Ok(created(reg::create_estate(&s.db, &e, year).await?))
+}
+
+#[utoipa::path(put, path = "/api/estates/{id}", tag = "registry", params(("id" = i64, Path)), request_body = EstateInput,
+    responses((status = 200, body = Estate), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn update_estate(State(s): State<AppState>, Path(id): Path<i64>, ApiJson(e): ApiJson<EstateInput>) -> ApiResult<Json<Estate>> {
+    let year = crate::today().year();
+    let errs = e.validate(year);
+    if !errs.is_empty() {
+        return Err(invalid(errs));
+    }
+    reg::update_estate(&s.db, id, &e, year).await?;
+    Ok(Json(reg::get_estate(&s.db, id, crate::today()).await?))
+}
+
+#[utoipa::path(get, path = "/api/estates/{id}/buildings", tag = "registry", params(("id" = i64, Path)), responses((status = 200, body = Vec<Building>), (status = 404, body = ApiErrorBody)))]
+pub async fn estate_buildings(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Vec<Building>>> {
+    reg::get_estate(&s.db, id, crate::today()).await?;
+    Ok(Json(reg::list_buildings(&s.db, id).await?))
+}
+
+// ---------------------------------------------------------------------------------------
+// Houses and owners
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HouseParams {
+    pub region: Option<String>,
+    /// Text in the room number or an owner's name.
+    pub q: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+    /// room | area | floor
+    pub sort: Option<String>,
+    pub estate_id: Option<i64>,
+    pub building_id: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/houses", tag = "registry", params(HouseParams), responses((status = 200, body = Page<House>)))]
+pub async fn list_houses(State(s): State<AppState>, Query(p): Query<HouseParams>) -> ApiResult<Json<Page<House>>> {
+    let q = ListQuery { region: p.region, q: p.q, page: p.page, per_page: p.per_page, sort: p.sort };
+    Ok(Json(reg::list_houses(&s.db, &q, &HouseFilter { estate_id: p.estate_id, building_id: p.building_id }).await?))
+}
+
+/// A house with its owners and occupants.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseDetail {
+    pub house: House,
+    pub owners: Vec<Owner>,
+    pub occupants: Vec<Occupant>,
+}
+
+#[utoipa::path(get, path = "/api/houses/{id}", tag = "registry", params(("id" = i64, Path)), responses((status = 200, body = HouseDetail), (status = 404, body = ApiErrorBody)))]
+pub async fn get_house(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<HouseDetail>> {
+    let house = reg::get_house(&s.db, id).await?;
+    Ok(Json(HouseDetail { house, owners: reg::house_owners(&s.db, id).await?, occupants: reg::house_occupants(&s.db, id).await? }))
+}
+
+/// A house to create in an estate.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewHouse {
+    pub estate_id: i64,
+    #[serde(flatten)]
+    pub house: HouseInput,
+}
+
+#[utoipa::path(post, path = "/api/houses", tag = "registry", request_body = NewHouse,
+    responses((status = 201, body = Created), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn create_house(State(s): State<AppState>, ApiJson(h): ApiJson<NewHouse>) -> ApiResult<Response> {
+    let mut house = h.house;
+    house.building_no = normalize_building_no(&house.building_no);
+    house.unit_no = normalize_unit_no(&house.unit_no);
+    let errs = house.validate();
+    if !errs.is_empty() {
+        return Err(invalid(errs));
+    }
+    Ok(created(reg::create_house(&s.db, h.estate_id, &house).await?))
+}
+
+#[utoipa::path(put, path = "/api/houses/{id}", tag = "registry", params(("id" = i64, Path)), request_body = HouseInput,
+    responses((status = 200, body = House), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn update_house(State(s): State<AppState>, Path(id): Path<i64>, ApiJson(mut h): ApiJson<HouseInput>) -> ApiResult<Json<House>> {
+    h.building_no = normalize_building_no(&h.building_no);
+    h.unit_no = normalize_unit_no(&h.unit_no);
+    let errs = h.validate();
+    if !errs.is_empty() {
+        return Err(invalid(errs));
+    }
+    reg::update_house(&s.db, id, &h).await?;
+    Ok(Json(reg::get_house(&s.db, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/houses/{id}/owners", tag = "registry", params(("id" = i64, Path)), request_body = OwnerInput,
+    responses((status = 201, body = Created, description = "The owner's id (an existing owner with the same ID number is reused)"), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn add_house_owner(State(s): State<AppState>, Path(id): Path<i64>, ApiJson(o): ApiJson<OwnerInput>) -> ApiResult<Response> {
+    let mut check = o.clone();
+    let errs = check.normalize();
+    if !errs.is_empty() {
+        return Err(invalid(errs));
+    }
+    Ok(created(reg::add_house_owner(&s.db, id, &o).await?))
+}
+
+#[utoipa::path(delete, path = "/api/houses/{id}/owners/{owner_id}", tag = "registry", params(("id" = i64, Path), ("owner_id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ApiErrorBody)))]
+pub async fn remove_house_owner(State(s): State<AppState>, Path((id, owner)): Path<(i64, i64)>) -> ApiResult<StatusCode> {
+    reg::remove_house_owner(&s.db, id, owner).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OwnerParams {
+    /// Only owners with a house in this region.
+    pub region: Option<String>,
+    /// A name (partial), or an exact ID number, USCC or phone.
+    pub q: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/owners", tag = "registry", params(OwnerParams), responses((status = 200, body = Page<Owner>)))]
+pub async fn list_owners(State(s): State<AppState>, Query(p): Query<OwnerParams>) -> ApiResult<Json<Page<Owner>>> {
+    let q = ListQuery { region: p.region, q: p.q, page: p.page, per_page: p.per_page, sort: None };
+    Ok(Json(reg::list_owners(&s.db, &q).await?))
+}
+
+/// An owner with the houses it owns.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OwnerDetail {
+    pub owner: Owner,
+    pub houses: Vec<House>,
+}
+
+#[utoipa::path(get, path = "/api/owners/{id}", tag = "registry", params(("id" = i64, Path)), responses((status = 200, body = OwnerDetail), (status = 404, body = ApiErrorBody)))]
+pub async fn get_owner(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<OwnerDetail>> {
+    Ok(Json(OwnerDetail { owner: reg::get_owner(&s.db, id).await?, houses: reg::owner_houses(&s.db, id).await? }))
+}
+
+#[utoipa::path(put, path = "/api/owners/{id}", tag = "registry", params(("id" = i64, Path)), request_body = OwnerInput,
+    responses((status = 200, body = Owner), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn update_owner(State(s): State<AppState>, Path(id): Path<i64>, ApiJson(o): ApiJson<OwnerInput>) -> ApiResult<Json<Owner>> {
+    let mut check = o.clone();
+    let errs = check.normalize();
+    if !errs.is_empty() {
+        return Err(invalid(errs));
+    }
+    reg::update_owner(&s.db, id, &o).await?;
+    Ok(Json(reg::get_owner(&s.db, id).await?))
+}
+
+// ---------------------------------------------------------------------------------------
+// Enterprises
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EnterpriseParams {
+    /// Registered in, or serving an estate in, this region.
+    pub region: Option<String>,
+    /// A name (partial) or an exact USCC.
+    pub q: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+    /// name | served
+    pub sort: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/enterprises", tag = "registry", params(EnterpriseParams), responses((status = 200, body = Page<Enterprise>)))]
+pub async fn list_enterprises(State(s): State<AppState>, Query(p): Query<EnterpriseParams>) -> ApiResult<Json<Page<Enterprise>>> {
+    let q = ListQuery { region: p.region, q: p.q, page: p.page, per_page: p.per_page, sort: p.sort };
+    Ok(Json(reg::list_enterprises(&s.db, &q, crate::today()).await?))
+}
+
+#[utoipa::path(get, path = "/api/enterprises/{id}", tag = "registry", params(("id" = i64, Path)), responses((status = 200, body = Enterprise), (status = 404, body = ApiErrorBody)))]
+pub async fn get_enterprise(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Enterprise>> {
+    Ok(Json(reg::get_enterprise(&s.db, id, crate::today()).await?))
+}
+
+#[utoipa::path(post, path = "/api/enterprises", tag = "registry", request_body = EnterpriseInput,
+    responses((status = 201, body = Created), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn create_enterprise(State(s): State<AppState>, ApiJson(e): ApiJson<EnterpriseInput>) -> ApiResult<Response> {
+    let mut check = e.clone();
+    let errs = check.normalize();
+    if !errs.is_empty() {
+        return Err(invalid(errs));
+    }
+    Ok(created(reg::create_enterprise(&s.db, &e).await?))
+}
+
+#[utoipa::path(put, path = "/api/enterprises/{id}", tag = "registry", params(("id" = i64, Path)), request_body = EnterpriseInput,
+    responses((status = 200, body = Enterprise), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn update_enterprise(State(s): State<AppState>, Path(id): Path<i64>, ApiJson(e): ApiJson<EnterpriseInput>) -> ApiResult<Json<Enterprise>> {
+    let mut check = e.clone();
+    let errs = check.normalize();
+    if !errs.is_empty() {
+        return Err(invalid(errs));
+    }
+    reg::update_enterprise(&s.db, id, &e).await?;
+    Ok(Json(reg::get_enterprise(&s.db, id, crate::today()).await?))
+}
+
+// ---------------------------------------------------------------------------------------
+// Contracts
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ContractParams {
+    /// Estates in this region.
+    pub region: Option<String>,
+    /// Text in the estate's or the enterprise's name.
+    pub q: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+    /// start | end | fee | estate
+    pub sort: Option<String>,
+    pub estate_id: Option<i64>,
+    pub enterprise_id: Option<i64>,
+    /// pending | in_force | expired, as of today
+    pub state: Option<ContractState>,
+}
+
+#[utoipa::path(get, path = "/api/contracts", tag = "registry", params(ContractParams), responses((status = 200, body = Page<Contract>)))]
+pub async fn list_contracts(State(s): State<AppState>, Query(p): Query<ContractParams>) -> ApiResult<Json<Page<Contract>>> {
+    let q = ListQuery { region: p.region, q: p.q, page: p.page, per_page: p.per_page, sort: p.sort };
+    let f = ContractFilter { estate_id: p.estate_id, enterprise_id: p.enterprise_id, state: p.state };
+    Ok(Json(reg::list_contracts(&s.db, &q, &f, crate::today()).await?))
+}
+
+#[utoipa::path(get, path = "/api/contracts/{id}", tag = "registry", params(("id" = i64, Path)), responses((status = 200, body = Contract), (status = 404, body = ApiErrorBody)))]
+pub async fn get_contract(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Contract>> {
+    Ok(Json(reg::get_contract(&s.db, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/contracts", tag = "registry", request_body = ContractInput,
+    responses((status = 201, body = Created), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn create_contract(State(s): State<AppState>, ApiJson(c): ApiJson<ContractInput>) -> ApiResult<Response> {
+    let errs = c.validate();
+    if !errs.is_empty() {
+        return Err(invalid(errs));
+    }
+    Ok(created(reg::create_contract(&s.db, &c).await?))
+}
+
+#[utoipa::path(put, path = "/api/contracts/{id}", tag = "registry", params(("id" = i64, Path)), request_body = ContractInput,
+    responses((status = 200, body = Contract), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn update_contract(State(s): State<AppState>, Path(id): Path<i64>, ApiJson(c): ApiJson<ContractInput>) -> ApiResult<Json<Contract>> {
+    let errs = c.validate();
+    if !errs.is_empty() {
+        return Err(invalid(errs));
+    }
+    reg::update_contract(&s.db, id, &c).await?;
+    Ok(Json(reg::get_contract(&s.db, id).await?))
+}
+
+// ---------------------------------------------------------------------------------------
+// Imports
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// Estate to import houses into (required for hc_rooms).
+    pub estate_id: Option<i64>,
+    /// Import the good rows and list the bad ones instead of rejecting the file.
+    #[serde(default)]
+    pub skip_invalid: bool,
+    /// Allow replacing a house's registered owners.
+    #[serde(default)]
+    pub replace_owners: bool,
+    /// File name for the import history.
+    pub file_name: Option<String>,
+}
+
+/// Imports a ledger file sent as the raw request body (xlsx, xls, ods or csv).
+/// `layout` is estates | houses | enterprises | contracts | hc_rooms.
+#[utoipa::path(post, path = "/api/import/{layout}", tag = "import",
+    params(("layout" = String, Path, description = "estates | houses | enterprises | contracts | hc_rooms"), ImportParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file"),
+    responses((status = 200, body = ImportReport, description = "Imported"), (status = 422, body = ImportReport, description = "Rejected: every bad row listed, nothing written"),
+        (status = 400, body = ApiErrorBody, description = "The file as a whole cannot be read as this layout")))]
+pub async fn import(State(s): State<AppState>, Path(layout): Path<String>, Query(p): Query<ImportParams>, body: Bytes) -> ApiResult<Response> {
+    let kind = crate::pages::import::layout_from_code(&layout).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("未知的导入类型 {layout}")))?;
+    let opts = ImportOptions {
+        layout: kind,
+        estate_id: p.estate_id,
+        skip_invalid: p.skip_invalid,
+        replace_owners: p.replace_owners,
+        file_name: p.file_name.unwrap_or_else(|| format!("api-{layout}")),
+        today: crate::today(),
+    };
+    match import_file(&s.db, &body, &opts, &Quiet).await {
+        Ok(r) => Ok(Json(r).into_response()),
+        Err(ImportError::Rejected(r)) => Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(*r)).into_response()),
+        Err(ImportError::File(m)) => Err(ApiError::bad_request(m)),
+        Err(ImportError::Store(e)) => Err(e.into()),
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Wuye API", description = "物业 Wuye — residential property management governance platform. Money in fen, areas in hundredths of m², dates YYYY-MM-DD (Asia/Shanghai)."),
+    paths(
+        get_region, region_children, region_stats,
+        list_estates, get_estate, create_estate, update_estate, estate_buildings,
+        list_houses, get_house, create_house, update_house, add_house_owner, remove_house_owner,
+        list_owners, get_owner, update_owner,
+        list_enterprises, get_enterprise, create_enterprise, update_enterprise,
+        list_contracts, get_contract, create_contract, update_contract,
+        import,
+    ),
+    components(schemas(CellError)),
+    tags((name = "regions", description = "行政区划 and coverage figures"), (name = "registry", description = "小区、房屋、业主、企业、合同"), (name = "import", description = "台账导入"))
+)]
+pub struct ApiDoc;
+
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,208 @@
+//! The home page: property-service coverage of a region and its children, with drill-down
+//! from the province to a community and its estates.
+
+use super::{link, render};
+use crate::AppState;
+use crate::chart::{Bar, coverage_bars};
+use crate::ctx::{PageCtx, UiLang};
+use crate::error::PageError;
+use crate::fmt;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use wuye_domain::coverage::{Coverage, Ratio};
+use wuye_store::registry::{Estate, ListQuery};
+use wuye_store::{region, registry, stats};
+
+#[derive(Debug, Deserialize)]
+pub struct DashQuery {
+    pub region: Option<String>,
+    /// houses (default) | estates | area
+    pub basis: Option<String>,
+}
+
+pub struct RateCell {
+    pub basis: &'static str,
+    pub pct: String,
+    pub ok: bool,
+}
+
+pub struct ChildRow {
+    pub name: String,
+    pub href: String,
+    pub estates: String,
+    pub estates_covered: String,
+    pub houses: String,
+    pub houses_covered: String,
+    pub area: String,
+    pub area_covered: String,
+    pub rates: Vec<RateCell>,
+}
+
+pub struct BasisTab {
+    pub label: &'static str,
+    pub href: String,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage {
+    pub c: PageCtx,
+    pub region: wuye_store::region::Region,
+    pub day: String,
+    pub total_estates: String,
+    pub covered_estates: String,
+    pub total_houses: String,
+    pub covered_houses: String,
+    pub total_area: String,
+    pub covered_area: String,
+    pub rates: Vec<RateCell>,
+    pub target_pct: String,
+    pub has_children: bool,
+    pub chart: String,
+    pub chart_empty: bool,
+    pub bases: Vec<BasisTab>,
+    pub rows: Vec<ChildRow>,
+    pub show_estates: bool,
+    pub estates: Vec<Estate>,
+}
+
+fn rates(cov: &Coverage, target: Ratio) -> Vec<RateCell> {
+    [("按小区", cov.by_estates()), ("按户数", cov.by_houses()), ("按面积", cov.by_area())]
+        .into_iter()
+        .map(|(basis, r)| RateCell { basis, pct: fmt::pct(&r), ok: r.at_least(target) })
+        .collect()
+}
+
+/// The root region when none is asked for (the province).
+pub async fn focus_region(state: &AppState, code: Option<&str>) -> Result<wuye_store::region::Region, PageError> {
+    match code.filter(|c| !c.is_empty()) {
+        Some(c) => region::get(&state.db, c).await?.ok_or_else(PageError::not_found),
+        None => region::roots(&state.db).await?.into_iter().next().ok_or_else(|| PageError::bad_request("尚未载入行政区划，请运行 wuye migrate")),
+    }
+}
+
+pub async fn page(State(state): State<AppState>, UiLang(lang): UiLang, Query(q): Query<DashQuery>) -> Result<Html<String>, PageError> {
+    let today = crate::today();
+    let target = state.target();
+    let region = focus_region(&state, q.region.as_deref()).await.map_err(|e| e.lang(lang))?;
+    let s = stats::region_stats(&state.db, &region.code, today).await?;
+    let path = region::path(&state.db, &region.code).await?;
+    let basis = q.basis.as_deref().unwrap_or("houses");
+    let here = link("/", &[("region", region.code.clone()), ("basis", q.basis.clone().unwrap_or_default())]);
+    let c = PageCtx::new(lang, "dashboard", format!("{} · {}", region.name, lang.t("覆盖率总览"))).with_region(path).here(here);
+    let bars: Vec<Bar> = s
+        .children
+        .iter()
+        .filter(|ch| ch.coverage.estates > 0)
+        .map(|ch| {
+            let (value, note) = match basis {
+                "estates" => (ch.coverage.by_estates(), format!("({}/{})", ch.coverage.estates_covered, ch.coverage.estates)),
+                "area" => (ch.coverage.by_area(), String::new()),
+                _ => (ch.coverage.by_houses(), format!("({}/{})", fmt::int(ch.coverage.houses_covered), fmt::int(ch.coverage.houses))),
+            };
+            Bar { label: ch.name.clone(), href: Some(format!("/?region={}&basis={basis}", ch.code)), value, note }
+        })
+        .collect();
+    let chart = coverage_bars(&bars, target, &format!("{} {}", lang.t("目标"), fmt::pct(&target)), lang.t("物业服务覆盖率"));
+    let rows = s
+        .children
+        .iter()
+        .map(|ch| ChildRow {
+            name: ch.name.clone(),
+            href: format!("/?region={}", ch.code),
+            estates: fmt::int(ch.coverage.estates),
+            estates_covered: fmt::int(ch.coverage.estates_covered),
+            houses: fmt::int(ch.coverage.houses),
+            houses_covered: fmt::int(ch.coverage.houses_covered),
+            area: fmt::area_wan(ch.coverage.area),
+            area_covered: fmt::area_wan(ch.coverage.area_covered),
+            rates: rates(&ch.coverage, target),
+        })
+        .collect();
+    let bases = [("按户数", "houses"), ("按小区", "estates"), ("按面积", "area")]
+        .into_iter()
+        .map(|(label, key)| BasisTab { label, href: format!("/?region={}&basis={key}", region.code), active: basis == key })
+        .collect();
+    let has_children = !s.children.is_empty();
+    let show_estates = region.level == "community" || region.level == "street";
+    let estates = if show_estates {
+        registry::list_estates(&state.db, &ListQuery { region: Some(region.code.clone()), per_page: Some(500), ..Default::default() }, None, today).await?.items
+    } else {
+        Vec::new()
+    };
+    let t = &s.total;
+    let page = DashboardPage {
+        c,
+        day: today.to_string(),
+        total_estates: fmt::int(t.estates),
+        covered_estates: fmt::int(t.estates_covered),
+        total_houses: fmt::int(t.houses),
+        covered_houses: fmt::int(t.houses_covered),
+        total_area: fmt::area_wan(t.area),
+        covered_area: fmt::area_wan(t.area_covered),
+        rates: rates(t, target),
+        target_pct: fmt::pct(&target),
+        has_children,
+        chart_empty: bars.is_empty(),
+        chart,
+        bases,
+        rows,
+        show_estates,
+        estates,
+        region,
+    };
+    render(&page)
+}
+
+/// The coverage table of a region's children as xlsx or csv (same figures as the page).
+pub async fn export(State(state): State<AppState>, axum::extract::Path(file): axum::extract::Path<String>, Query(q): Query<DashQuery>) -> Result<Response, PageError> {
+    let today = crate::today();
+    let target = state.target();
+    let region = focus_region(&state, q.region.as_deref()).await?;
+    let s = stats::region_stats(&state.db, &region.code, today).await?;
+    let headers = [
+        "区划代码", "区域", "小区数", "已覆盖小区", "房屋数", "已覆盖房屋", "建筑面积(m²)", "已覆盖面积(m²)", "覆盖率(按小区)", "覆盖率(按户数)", "覆盖率(按面积)", "是否达标(按户数)",
+    ];
+    use wuye_ledger::Out;
+    let row = |code: &str, name: &str, cov: &Coverage| -> Vec<Out> {
+        vec![
+            Out::from(code),
+            Out::from(name),
+            Out::Int(cov.estates),
+            Out::Int(cov.estates_covered),
+            Out::Int(cov.houses),
+            Out::Int(cov.houses_covered),
+            Out::Hundredths(cov.area),
+            Out::Hundredths(cov.area_covered),
+            Out::from(cov.by_estates().percent_text()),
+            Out::from(cov.by_houses().percent_text()),
+            Out::from(cov.by_area().percent_text()),
+            Out::from(if cov.by_houses().at_least(target) { "达标" } else { "未达标" }),
+        ]
+    };
+    let mut rows: Vec<Vec<Out>> = s.children.iter().map(|c| row(&c.code, &c.name, &c.coverage)).collect();
+    rows.push(row(&region.code, &format!("{} 合计", region.name), &s.total));
+    let name = format!("覆盖率-{}-{}", region.name, today);
+    file_response(&file, &name, "覆盖率", &headers, rows)
+}
+
+/// Answers `xxx.xlsx` or `xxx.csv` with the rows, as an attachment named `name`.
+pub fn file_response(file: &str, name: &str, sheet: &str, headers: &[&str], rows: Vec<Vec<wuye_ledger::Out>>) -> Result<Response, PageError> {
+    let (bytes, ext, mime) = if file.ends_with(".csv") {
+        (wuye_ledger::write_csv(headers, rows), "csv", "text/csv; charset=utf-8")
+    } else if file.ends_with(".xlsx") {
+        (wuye_ledger::write_xlsx(sheet, headers, rows), "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    } else {
+        return Err(PageError::not_found());
+    };
+    let bytes = bytes.map_err(|e| {
+        tracing::error!(error = %e, "export failed");
+        PageError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "导出失败")
+    })?;
+    let disposition = format!("attachment; filename=\"export.{ext}\"; filename*=UTF-8''{}.{ext}", crate::ctx::urlencode(name));
+    Ok(([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+}
