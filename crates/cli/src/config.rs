@@ -24,7 +24,7 @@ const KNOWN: &[&str] = &["coverage_target_percent", "data_dir", "port", "bind"];
 
 impl Settings {
     pub fn web(&self) -> wuye_web::WebConfig {
-        wuye_web::WebConfig { coverage_target_percent: self.coverage_target_percent }
+        wuye_web::WebConfig { coverage_target_percent: self.coverage_target_percent, today: None }
     }
 }
 

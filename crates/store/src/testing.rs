@@ -131,3 +131,9 @@ pub async fn load_fixture(db: &Db) {
         }
     }
 }
+
+/// Number of rows in `table` (a fixed table name from the test, never input).
+pub async fn count(db: &Db, table: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    crate::on!(db, p => sqlx::query_scalar(crate::db::dynamic(sql)).fetch_one(p).await).expect("count")
+}

@@ -98,7 +98,7 @@ pub struct StatsResponse {
     params(("code" = String, Path, description = "Division code"), DayParam),
     responses((status = 200, body = StatsResponse), (status = 404, body = ApiErrorBody)))]
 pub async fn region_stats(State(s): State<AppState>, Path(code): Path<String>, Query(d): Query<DayParam>) -> ApiResult<Json<StatsResponse>> {
-    let RegionStats { region, day, total, children } = stats::region_stats(&s.db, &code, d.day.unwrap_or_else(crate::today)).await?;
+    let RegionStats { region, day, total, children } = stats::region_stats(&s.db, &code, d.day.unwrap_or_else(|| s.today())).await?;
     Ok(Json(StatsResponse {
         region,
         day,
@@ -137,18 +137,18 @@ impl EstateParams {
 
 #[utoipa::path(get, path = "/api/estates", tag = "registry", params(EstateParams), responses((status = 200, body = Page<Estate>)))]
 pub async fn list_estates(State(s): State<AppState>, Query(p): Query<EstateParams>) -> ApiResult<Json<Page<Estate>>> {
-    Ok(Json(reg::list_estates(&s.db, &p.list(), p.covered, crate::today()).await?))
+    Ok(Json(reg::list_estates(&s.db, &p.list(), p.covered, s.today()).await?))
 }
 
 #[utoipa::path(get, path = "/api/estates/{id}", tag = "registry", params(("id" = i64, Path)), responses((status = 200, body = Estate), (status = 404, body = ApiErrorBody)))]
 pub async fn get_estate(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Estate>> {
-    Ok(Json(reg::get_estate(&s.db, id, crate::today()).await?))
+    Ok(Json(reg::get_estate(&s.db, id, s.today()).await?))
 }
 
 #[utoipa::path(post, path = "/api/estates", tag = "registry", request_body = EstateInput,
     responses((status = 201, body = Created), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn create_estate(State(s): State<AppState>, ApiJson(e): ApiJson<EstateInput>) -> ApiResult<Response> {
-    let year = crate::today().year();
+    let year = s.today().year();
     let errs = e.validate(year);
     if !errs.is_empty() {
         return Err(invalid(errs));
@@ -159,18 +159,18 @@ pub async fn create_estate(State(s): State<AppState>, ApiJson(e): ApiJson<Estate
 #[utoipa::path(put, path = "/api/estates/{id}", tag = "registry", params(("id" = i64, Path)), request_body = EstateInput,
     responses((status = 200, body = Estate), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn update_estate(State(s): State<AppState>, Path(id): Path<i64>, ApiJson(e): ApiJson<EstateInput>) -> ApiResult<Json<Estate>> {
-    let year = crate::today().year();
+    let year = s.today().year();
     let errs = e.validate(year);
     if !errs.is_empty() {
         return Err(invalid(errs));
     }
     reg::update_estate(&s.db, id, &e, year).await?;
-    Ok(Json(reg::get_estate(&s.db, id, crate::today()).await?))
+    Ok(Json(reg::get_estate(&s.db, id, s.today()).await?))
 }
 
 #[utoipa::path(get, path = "/api/estates/{id}/buildings", tag = "registry", params(("id" = i64, Path)), responses((status = 200, body = Vec<Building>), (status = 404, body = ApiErrorBody)))]
 pub async fn estate_buildings(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Vec<Building>>> {
-    reg::get_estate(&s.db, id, crate::today()).await?;
+    reg::get_estate(&s.db, id, s.today()).await?;
     Ok(Json(reg::list_buildings(&s.db, id).await?))
 }
 
@@ -323,12 +323,12 @@ pub struct EnterpriseParams {
 #[utoipa::path(get, path = "/api/enterprises", tag = "registry", params(EnterpriseParams), responses((status = 200, body = Page<Enterprise>)))]
 pub async fn list_enterprises(State(s): State<AppState>, Query(p): Query<EnterpriseParams>) -> ApiResult<Json<Page<Enterprise>>> {
     let q = ListQuery { region: p.region, q: p.q, page: p.page, per_page: p.per_page, sort: p.sort };
-    Ok(Json(reg::list_enterprises(&s.db, &q, crate::today()).await?))
+    Ok(Json(reg::list_enterprises(&s.db, &q, s.today()).await?))
 }
 
 #[utoipa::path(get, path = "/api/enterprises/{id}", tag = "registry", params(("id" = i64, Path)), responses((status = 200, body = Enterprise), (status = 404, body = ApiErrorBody)))]
 pub async fn get_enterprise(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Enterprise>> {
-    Ok(Json(reg::get_enterprise(&s.db, id, crate::today()).await?))
+    Ok(Json(reg::get_enterprise(&s.db, id, s.today()).await?))
 }
 
 #[utoipa::path(post, path = "/api/enterprises", tag = "registry", request_body = EnterpriseInput,
@@ -351,7 +351,7 @@ pub async fn update_enterprise(State(s): State<AppState>, Path(id): Path<i64>, A
         return Err(invalid(errs));
     }
     reg::update_enterprise(&s.db, id, &e).await?;
-    Ok(Json(reg::get_enterprise(&s.db, id, crate::today()).await?))
+    Ok(Json(reg::get_enterprise(&s.db, id, s.today()).await?))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -378,7 +378,7 @@ pub struct ContractParams {
 pub async fn list_contracts(State(s): State<AppState>, Query(p): Query<ContractParams>) -> ApiResult<Json<Page<Contract>>> {
     let q = ListQuery { region: p.region, q: p.q, page: p.page, per_page: p.per_page, sort: p.sort };
     let f = ContractFilter { estate_id: p.estate_id, enterprise_id: p.enterprise_id, state: p.state };
-    Ok(Json(reg::list_contracts(&s.db, &q, &f, crate::today()).await?))
+    Ok(Json(reg::list_contracts(&s.db, &q, &f, s.today()).await?))
 }
 
 #[utoipa::path(get, path = "/api/contracts/{id}", tag = "registry", params(("id" = i64, Path)), responses((status = 200, body = Contract), (status = 404, body = ApiErrorBody)))]
@@ -440,7 +440,7 @@ pub async fn import(State(s): State<AppState>, Path(layout): Path<String>, Query
         skip_invalid: p.skip_invalid,
         replace_owners: p.replace_owners,
         file_name: p.file_name.unwrap_or_else(|| format!("api-{layout}")),
-        today: crate::today(),
+        today: s.today(),
     };
     match import_file(&s.db, &body, &opts, &Quiet).await {
         Ok(r) => Ok(Json(r).into_response()),

@@ -25,11 +25,13 @@ use wuye_store::Db;
 pub struct WebConfig {
     /// Coverage target in percent (default 70).
     pub coverage_target_percent: i64,
+    /// A fixed "today" (tests and demonstrations); `None` reads the clock.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { coverage_target_percent: 70 }
+        WebConfig { coverage_target_percent: 70, today: None }
     }
 }
 
@@ -43,6 +45,10 @@ pub struct AppState {
 impl AppState {
     pub fn new(db: Db, config: WebConfig) -> AppState {
         AppState { db, config: std::sync::Arc::new(config) }
+    }
+    /// Today in Asia/Shanghai (or the configured fixed day).
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.config.today.unwrap_or_else(today)
     }
     pub fn target(&self) -> Ratio {
         Ratio::new(self.config.coverage_target_percent, 100)

@@ -86,7 +86,7 @@ pub async fn focus_region(state: &AppState, code: Option<&str>) -> Result<wuye_s
 }
 
 pub async fn page(State(state): State<AppState>, UiLang(lang): UiLang, Query(q): Query<DashQuery>) -> Result<Html<String>, PageError> {
-    let today = crate::today();
+    let today = state.today();
     let target = state.target();
     let region = focus_region(&state, q.region.as_deref()).await.map_err(|e| e.lang(lang))?;
     let s = stats::region_stats(&state.db, &region.code, today).await?;
@@ -160,7 +160,7 @@ pub async fn page(State(state): State<AppState>, UiLang(lang): UiLang, Query(q):
 
 /// The coverage table of a region's children as xlsx or csv (same figures as the page).
 pub async fn export(State(state): State<AppState>, axum::extract::Path(file): axum::extract::Path<String>, Query(q): Query<DashQuery>) -> Result<Response, PageError> {
-    let today = crate::today();
+    let today = state.today();
     let target = state.target();
     let region = focus_region(&state, q.region.as_deref()).await?;
     let s = stats::region_stats(&state.db, &region.code, today).await?;

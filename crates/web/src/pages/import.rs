@@ -127,7 +127,7 @@ pub async fn upload(State(state): State<AppState>, UiLang(lang): UiLang, mut mp:
             Err(_) => return page(&state, c, &layout, &estate, Some(format!("小区编号应为整数: {estate}"))).await,
         }
     };
-    let opts = ImportOptions { layout: kind, estate_id, skip_invalid: skip, replace_owners: replace, file_name, today: crate::today() };
+    let opts = ImportOptions { layout: kind, estate_id, skip_invalid: skip, replace_owners: replace, file_name, today: state.today() };
     let result = import_file(&state.db, &bytes, &opts, &Quiet).await;
     let c = c.crumb(lang.t("导入结果"), "");
     match result {

@@ -90,7 +90,7 @@ impl EstatesPage {
 }
 
 pub async fn estates(State(state): State<AppState>, UiLang(lang): UiLang, Query(q): Query<EstateListQuery>) -> PageResult {
-    let today = crate::today();
+    let today = state.today();
     let page = reg::list_estates(&state.db, &q.list, covered_filter(q.covered.as_deref()), today).await?;
     let covered = q.covered.clone().unwrap_or_default();
     let pairs = base_pairs(&q.list, &[("covered", covered.clone())]);
@@ -124,7 +124,7 @@ pub struct EstatePage {
 }
 
 pub async fn estate(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>, Query(q): Query<ListQuery>) -> PageResult {
-    let today = crate::today();
+    let today = state.today();
     let e = reg::get_estate(&state.db, id, today).await.map_err(|x| PageError::from(x).lang(lang))?;
     let contracts = reg::list_contracts(&state.db, &ListQuery { per_page: Some(100), ..Default::default() }, &ContractFilter { estate_id: Some(id), ..Default::default() }, today).await?.items;
     let buildings = reg::list_buildings(&state.db, id).await?;
@@ -235,7 +235,7 @@ pub async fn estate_new(State(state): State<AppState>, UiLang(lang): UiLang, Que
 }
 
 pub async fn estate_create(State(state): State<AppState>, UiLang(lang): UiLang, Form(s): Form<Submitted>) -> PageResult {
-    let year = crate::today().year();
+    let year = state.today().year();
     let c = PageCtx::new(lang, "estates", lang.t("登记小区")).crumb(lang.t("小区"), "/estates").crumb(lang.t("登记小区"), "");
     match parse_estate(&s, year) {
         Err(errs) => form_page(c, "/estates/new".into(), "/estates".into(), estate_fields(), &s, &errs, None),
@@ -247,13 +247,13 @@ pub async fn estate_create(State(state): State<AppState>, UiLang(lang): UiLang, 
 }
 
 pub async fn estate_edit(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>) -> PageResult {
-    let e = reg::get_estate(&state.db, id, crate::today()).await?;
+    let e = reg::get_estate(&state.db, id, state.today()).await?;
     let c = PageCtx::new(lang, "estates", format!("{} · {}", lang.t("编辑"), e.name)).with_region(region::path(&state.db, &e.region_code).await?).crumb(e.name.clone(), format!("/estates/{id}")).crumb(lang.t("编辑"), "");
     form_page(c, format!("/estates/{id}/edit"), format!("/estates/{id}"), estate_fields(), &estate_values(&e.to_input()), &Errors::default(), None)
 }
 
 pub async fn estate_update(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>, Form(s): Form<Submitted>) -> PageResult {
-    let year = crate::today().year();
+    let year = state.today().year();
     let c = PageCtx::new(lang, "estates", lang.t("编辑")).crumb(lang.t("小区"), "/estates").crumb(lang.t("编辑"), "");
     match parse_estate(&s, year) {
         Err(errs) => form_page(c, format!("/estates/{id}/edit"), format!("/estates/{id}"), estate_fields(), &s, &errs, None),
@@ -421,7 +421,7 @@ pub fn parse_house(s: &Submitted) -> Result<HouseInput, Errors> {
 }
 
 pub async fn house_new(State(state): State<AppState>, UiLang(lang): UiLang, Path(estate): Path<i64>) -> PageResult {
-    let e = reg::get_estate(&state.db, estate, crate::today()).await?;
+    let e = reg::get_estate(&state.db, estate, state.today()).await?;
     let c = PageCtx::new(lang, "houses", format!("{} · {}", e.name, lang.t("登记房屋"))).with_region(region::path(&state.db, &e.region_code).await?).crumb(e.name.clone(), format!("/estates/{estate}")).crumb(lang.t("登记房屋"), "");
     let mut s = Submitted::default();
     s.0.insert("house_use".into(), "residential".into());
@@ -473,7 +473,7 @@ pub struct BuildingPage {
 
 async fn building_page(state: &AppState, lang: Lang, id: i64, page: Option<i64>, alert: Option<String>) -> PageResult {
     let b = reg::get_building(&state.db, id).await.map_err(|e| PageError::from(e).lang(lang))?;
-    let e = reg::get_estate(&state.db, b.estate_id, crate::today()).await?;
+    let e = reg::get_estate(&state.db, b.estate_id, state.today()).await?;
     let houses = reg::list_houses(&state.db, &ListQuery { page, per_page: Some(200), ..Default::default() }, &HouseFilter { estate_id: Some(b.estate_id), building_id: Some(id) }).await?;
     let base = format!("/buildings/{id}");
     let c = PageCtx::new(lang, "estates", format!("{} {}", e.name, b.label())).with_region(region::path(&state.db, &e.region_code).await?).crumb(e.name.clone(), format!("/estates/{}", e.id)).crumb(b.label(), "").here(base.clone());
@@ -603,7 +603,7 @@ impl EnterprisesPage {
 }
 
 pub async fn enterprises(State(state): State<AppState>, UiLang(lang): UiLang, Query(q): Query<ListQuery>) -> PageResult {
-    let page = reg::list_enterprises(&state.db, &q, crate::today()).await?;
+    let page = reg::list_enterprises(&state.db, &q, state.today()).await?;
     let pairs = base_pairs(&q, &[]);
     let base = link("/enterprises", &pairs);
     let c = PageCtx::new(lang, "enterprises", lang.t("物业服务企业")).with_region(region_path(&state, q.region.as_deref()).await?).crumb(lang.t("物业服务企业"), "").here(base.clone());
@@ -631,7 +631,7 @@ pub struct EnterprisePage {
 }
 
 pub async fn enterprise(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>, Query(q): Query<ListQuery>) -> PageResult {
-    let today = crate::today();
+    let today = state.today();
     let n = reg::get_enterprise(&state.db, id, today).await.map_err(|e| PageError::from(e).lang(lang))?;
     let page = reg::list_contracts(&state.db, &ListQuery { page: q.page, ..Default::default() }, &ContractFilter { enterprise_id: Some(id), ..Default::default() }, today).await?;
     let base = format!("/enterprises/{id}");
@@ -711,7 +711,7 @@ pub async fn enterprise_create(State(state): State<AppState>, UiLang(lang): UiLa
 }
 
 pub async fn enterprise_edit(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>) -> PageResult {
-    let n = reg::get_enterprise(&state.db, id, crate::today()).await?;
+    let n = reg::get_enterprise(&state.db, id, state.today()).await?;
     let c = PageCtx::new(lang, "enterprises", format!("{} · {}", lang.t("编辑"), n.name)).crumb(lang.t("物业服务企业"), "/enterprises").crumb(n.name.clone(), format!("/enterprises/{id}")).crumb(lang.t("编辑"), "");
     form_page(c, format!("/enterprises/{id}/edit"), format!("/enterprises/{id}"), enterprise_fields(), &enterprise_values(&n), &Errors::default(), None)
 }
@@ -766,7 +766,7 @@ pub struct ContractsPage {
 }
 
 pub async fn contracts(State(state): State<AppState>, UiLang(lang): UiLang, Query(q): Query<ContractListQuery>) -> PageResult {
-    let today = crate::today();
+    let today = state.today();
     let page = reg::list_contracts(&state.db, &q.list, &q.filter(), today).await?;
     let pairs = base_pairs(
         &q.list,
@@ -803,7 +803,7 @@ pub struct ContractPage {
 pub async fn contract(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>) -> PageResult {
     let k = reg::get_contract(&state.db, id).await.map_err(|e| PageError::from(e).lang(lang))?;
     let c = PageCtx::new(lang, "contracts", format!("{} · {}", k.estate_name, k.kind_zh())).with_region(region::path(&state.db, &k.region_code).await?).crumb(lang.t("物业服务合同"), "/contracts").crumb(k.estate_name.clone(), "").here(format!("/contracts/{id}"));
-    Ok(render(&ContractPage { c, k, today: crate::today() })?.into_response())
+    Ok(render(&ContractPage { c, k, today: state.today() })?.into_response())
 }
 
 fn contract_fields() -> Vec<Field> {
@@ -919,7 +919,7 @@ pub struct ExportQuery {
 }
 
 pub async fn export(State(state): State<AppState>, Path(file): Path<String>, Query(q): Query<ExportQuery>) -> PageResult {
-    let today = crate::today();
+    let today = state.today();
     let (stem, _) = file.rsplit_once('.').ok_or_else(PageError::not_found)?;
     if stem == "coverage" {
         return super::dashboard::export(State(state), Path(file), Query(super::dashboard::DashQuery { region: q.list.region.clone(), basis: None })).await;
