@@ -1014,3 +1014,54 @@ mod tests {
         assert_eq!(at, vec![4, 5]);
     }
 }
+
+/// The import layouts as Markdown (the body of `docs/import-layouts.md`).
+pub fn layouts_markdown() -> String {
+    let mut s = String::from(
+        "# 台账导入格式 / Import layouts\n\n\
+         本文件由 `wuye_domain::ledger::layouts_markdown()` 生成（`UPDATE_DOCS=1 cargo test -p wuye-domain layouts_doc` 重新生成）。\n\n\
+         通用规则：\n\n\
+         - 文件可以是 xlsx、xls、ods 或 csv（UTF-8，或 Excel 在中文 Windows 上保存的 GBK）。按内容识别格式，与扩展名无关。\n\
+         - 工作簿中有与下表同名的工作表时读取该表；只有一个工作表时读取它；否则报错并列出工作表名。\n\
+         - 第一个非空行是表头。列的顺序不限；表头可以用下表的写法或括号中的别名；不认识的列被忽略。\n\
+         - 先校验整个文件（身份证号 GB 11643 校验位、统一社会信用代码 GB 32100 校验位、手机号、面积大于 0、专有面积不大于建筑面积、日期、文件内重复、与数据库中已有记录的冲突），\
+         列出每一处错误（行号、列、值、原因）。有任何错误时不写入任何数据，除非选择「跳过错误行」（`--skip-invalid`）。\n\
+         - 写入在一个事务中完成。按自然键（小区：社区代码+名称；房屋：小区+楼栋+单元+房号；业主：身份证号或统一社会信用代码；企业：统一社会信用代码；合同：小区+企业+开始日期）\
+         匹配已有记录：同样的文件导入两次不会改变任何数据。\n\
+         - 数字可以写成数字或文本；面积与金额最多两位小数；日期可写 2024-05-01、2024/5/1、2024年5月1日、20240501 或 Excel 日期序号。\
+         房号等编号按文本保存（0501 不会变成 501）。\n\
+         - 一套房屋已登记业主、而文件中给出不同的业主时拒绝导入，除非选择「替换业主」（`--replace-owners`，用于过户或更正）。\n\
+         - 导出的 Excel 与导入使用同样的表头：导出后再导入不会改变任何数据。\n\n",
+    );
+    for l in ALL_LAYOUTS {
+        s.push_str(&format!("## {}（工作表「{}」）\n\n| 列 | 必填 | 别名 | 说明 |\n|---|---|---|---|\n", l.title, l.sheet));
+        for c in l.columns {
+            s.push_str(&format!("| {} | {} | {} | {} |\n", c.header, if c.required { "是" } else { "" }, c.aliases.join("、"), c.note));
+        }
+        s.push('\n');
+    }
+    s.push_str(
+        "## HC 代码对照\n\n\
+         - 房屋类型：110 住宅 → 住宅；120 办公室 → 商业；119 宿舍 → 其他。\n\
+         - 房屋状态：2002 未销售 → 未售；2004 未入住、2007 已出售、2008 空闲 → 已售；2001 已入住、2003 已交房、2005 已装修、2006 已出租、2009 装修中 → 已交付。\n\
+         - 业主类型：1001 业主 → 业主；1002 家庭成员、1003 租客、1004 临时人员 → 住户（不是业主，不计入表决）。\n\
+         - HC 模板要求在缺少信息时填写的占位值 `18999999999`（手机号）与 `111111111111111111`（身份证号）视为未填写。\n\
+         - 性别、房屋户型、租金不导入（个人信息最小必要原则）。\n",
+    );
+    s
+}
+
+#[cfg(test)]
+mod doc_tests {
+    /// docs/import-layouts.md is generated from the layouts and must not drift.
+    #[test]
+    fn layouts_doc() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/import-layouts.md");
+        let want = super::layouts_markdown();
+        if std::env::var("UPDATE_DOCS").is_ok() {
+            std::fs::write(path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(have == want, "docs/import-layouts.md is out of date: run UPDATE_DOCS=1 cargo test -p wuye-domain layouts_doc");
+    }
+}
