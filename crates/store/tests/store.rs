@@ -380,3 +380,11 @@ async fn migration_sets_agree() {
     let live = t.db.schema().await.unwrap();
     assert_eq!(live, ca);
 }
+
+#[tokio::test]
+async fn unreachable_or_unknown_databases_are_clear_errors() {
+    let e = Db::connect(&wuye_store::Target::Postgres("postgres://postgres@127.0.0.1:1/nowhere".into())).await.unwrap_err().to_string();
+    assert!(e.contains("无法连接数据库") && e.contains("127.0.0.1:1"), "{e}");
+    let e = wuye_store::Target::resolve(Some("oracle://x"), std::path::Path::new(".")).unwrap_err().to_string();
+    assert!(e.contains("不支持的数据库地址") && e.contains("oracle://x"), "{e}");
+}

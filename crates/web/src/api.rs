@@ -174,6 +174,26 @@ pub async fn estate_buildings(State(s): State<AppState>, Path(id): Path<i64>) ->
     Ok(Json(reg::list_buildings(&s.db, id).await?))
 }
 
+/// A building's attributes that can be edited (its number comes from its houses).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BuildingInput {
+    /// Number of floors above ground, 1–200.
+    pub floors: Option<i32>,
+    pub has_elevator: Option<bool>,
+}
+
+#[utoipa::path(get, path = "/api/buildings/{id}", tag = "registry", params(("id" = i64, Path)), responses((status = 200, body = Building), (status = 404, body = ApiErrorBody)))]
+pub async fn get_building(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Building>> {
+    Ok(Json(reg::get_building(&s.db, id).await?))
+}
+
+#[utoipa::path(put, path = "/api/buildings/{id}", tag = "registry", params(("id" = i64, Path)), request_body = BuildingInput,
+    responses((status = 200, body = Building), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn update_building(State(s): State<AppState>, Path(id): Path<i64>, ApiJson(b): ApiJson<BuildingInput>) -> ApiResult<Json<Building>> {
+    reg::update_building(&s.db, id, b.floors, b.has_elevator).await?;
+    Ok(Json(reg::get_building(&s.db, id).await?))
+}
+
 // ---------------------------------------------------------------------------------------
 // Houses and owners
 
@@ -455,7 +475,7 @@ pub async fn import(State(s): State<AppState>, Path(layout): Path<String>, Query
     info(title = "Wuye API", description = "物业 Wuye — residential property management governance platform. Money in fen, areas in hundredths of m², dates YYYY-MM-DD (Asia/Shanghai)."),
     paths(
         get_region, region_children, region_stats,
-        list_estates, get_estate, create_estate, update_estate, estate_buildings,
+        list_estates, get_estate, create_estate, update_estate, estate_buildings, get_building, update_building,
         list_houses, get_house, create_house, update_house, add_house_owner, remove_house_owner,
         list_owners, get_owner, update_owner,
         list_enterprises, get_enterprise, create_enterprise, update_enterprise,

@@ -132,6 +132,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/estates", get(api::list_estates).post(api::create_estate))
         .route("/api/estates/{id}", get(api::get_estate).put(api::update_estate))
         .route("/api/estates/{id}/buildings", get(api::estate_buildings))
+        .route("/api/buildings/{id}", get(api::get_building).put(api::update_building))
         .route("/api/houses", get(api::list_houses).post(api::create_house))
         .route("/api/houses/{id}", get(api::get_house).put(api::update_house))
         .route("/api/houses/{id}/owners", post(api::add_house_owner))
