@@ -49,14 +49,16 @@ pub fn coverage_bars(bars: &[Bar], target: Ratio, target_label: &str, title: &st
         let w = x_of(pm) - label_w;
         let class = if b.value.den == 0 { "bar" } else if ok { "bar ok" } else { "bar low" };
         let status = if b.value.den == 0 { "" } else if ok { " ✓" } else { " !" };
+        // Long bars carry their figure inside, so it never runs off the right edge.
+        let inside = pm >= 750;
+        let (tx, anchor, fill) = if inside { (label_w + w - 6.0, "end", " class=\"in\"") } else { (label_w + w + 6.0, "start", "") };
         let body = format!(
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><rect class=\"{class}\" x=\"{label_w}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{:.1}\" rx=\"2\"/><text x=\"{:.1}\" y=\"{:.1}\">{}{}{}</text>",
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><rect class=\"{class}\" x=\"{label_w}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{:.1}\" rx=\"2\"/><text x=\"{tx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\"{fill}>{}{}{}</text>",
             label_w - 8.0,
             y + row_h * 0.62,
             esc(&b.label),
             y + 4.0,
             row_h - 8.0,
-            label_w + w + 6.0,
             y + row_h * 0.62,
             if b.value.den == 0 { "—".to_string() } else { b.value.percent_text() },
             status,
