@@ -1,6 +1,8 @@
 //! Wuye domain: the rules of residential property management as pure functions and types.
 //! No I/O here: no database, no files, no clock (callers pass "today").
 
+pub mod account;
+pub mod audit;
 pub mod coverage;
 pub mod ids;
 pub mod ledger;
