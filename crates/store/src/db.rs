@@ -101,6 +101,54 @@ pub fn multi_insert(head: &str, ncols: usize, rows: usize) -> String {
     s
 }
 
+/// `INSERT INTO t (cols) VALUES (…),(…)…` for `rows` rows of `ncols` values, with the
+/// placeholders that bind fastest on `backend`: `$1, $2, …` on PostgreSQL, anonymous `?`
+/// on SQLite. (sqlx binds a named SQLite parameter by asking SQLite for its name, which
+/// SQLite finds by a linear scan; with `$n` a statement of k parameters costs O(k²) to
+/// bind — 1000 rows of 10 values bound at ~5 k rows/s instead of ~480 k rows/s.)
+pub fn multi_insert_for(backend: Backend, head: &str, ncols: usize, rows: usize) -> String {
+    match backend {
+        Backend::Postgres => multi_insert(head, ncols, rows),
+        Backend::Sqlite => {
+            let mut one = String::with_capacity(ncols * 2 + 1);
+            one.push('(');
+            for i in 0..ncols {
+                if i > 0 {
+                    one.push(',');
+                }
+                one.push('?');
+            }
+            one.push(')');
+            let mut s = String::with_capacity(head.len() + 8 + rows * (one.len() + 1));
+            s.push_str(head);
+            s.push_str(" VALUES ");
+            for r in 0..rows {
+                if r > 0 {
+                    s.push(',');
+                }
+                s.push_str(&one);
+            }
+            s
+        }
+    }
+}
+
+/// The backend of a sqlx database type (to pick SQL inside an [`on!`](crate::on) block).
+pub trait BackendOf: sqlx::Database {
+    const BACKEND: Backend;
+}
+impl BackendOf for sqlx::Sqlite {
+    const BACKEND: Backend = Backend::Sqlite;
+}
+impl BackendOf for sqlx::Postgres {
+    const BACKEND: Backend = Backend::Postgres;
+}
+
+/// The backend a transaction runs on.
+pub fn backend_of_tx<DB: BackendOf>(_: &sqlx::Transaction<'_, DB>) -> Backend {
+    DB::BACKEND
+}
+
 /// Rows per multi-row statement for a table of `ncols` columns: stays under SQLite's and
 /// PostgreSQL's bound-parameter limits.
 pub fn batch_rows(ncols: usize) -> usize {
@@ -295,5 +343,7 @@ mod tests {
     #[test]
     fn placeholder_rows() {
         assert_eq!(multi_insert("INSERT INTO t (a,b)", 2, 2), "INSERT INTO t (a,b) VALUES ($1,$2),($3,$4)");
+        assert_eq!(multi_insert_for(Backend::Postgres, "INSERT INTO t (a,b)", 2, 2), "INSERT INTO t (a,b) VALUES ($1,$2),($3,$4)");
+        assert_eq!(multi_insert_for(Backend::Sqlite, "INSERT INTO t (a,b)", 2, 2), "INSERT INTO t (a,b) VALUES (?,?),(?,?)");
     }
 }
