@@ -1,9 +1,30 @@
 //! `wuye bench …`: benchmarks that measure their own baseline in the same run and print
 //! the ratio.
+//!
+//! `bench import --houses N`: the demo generator lays out N houses with owners (estates,
+//! enterprises and contracts are imported first, untimed) and writes them to a CSV file
+//! in Wuye's houses layout. Per backend, the file is imported through the real import path
+//! (reading the file is part of the time), then the houses, owners, ownerships, units and
+//! buildings are deleted and the same rows are inserted raw — multi-row prepared INSERTs
+//! with pre-assigned ids, the same rows per statement as the import uses, one transaction,
+//! no validation and no lookups. A "row" in the rates is a house. Then, with the data in
+//! place, the dashboard routes are requested through the router (no network) and their
+//! latency percentiles printed.
 
-use anyhow::Result;
-use clap::Subcommand;
-use std::path::Path;
+use anyhow::{Context, Result, bail};
+use axum::body::Body;
+use clap::{Subcommand, ValueEnum};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tower::ServiceExt;
+use wuye_domain::ledger::LayoutKind;
+use wuye_domain::registry::{normalize_building_no, normalize_unit_no};
+use wuye_store::db::{backend_of_tx, batch_rows, dynamic, multi_insert_for};
+use wuye_store::demo::{self, Plan};
+use wuye_store::import::{ImportOptions, Progress, import_file};
+use wuye_store::{Db, Target, on};
 
 #[derive(Subcommand)]
 pub enum BenchCmd {
@@ -12,11 +33,491 @@ pub enum BenchCmd {
     Import {
         #[arg(long, default_value_t = 1_000_000)]
         houses: u64,
+        /// Backends to measure; default: SQLite, plus PostgreSQL when DATABASE_URL names one.
+        #[arg(long, value_enum)]
+        backend: Option<BenchBackend>,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Timed requests per dashboard route (after the warm-up).
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+        #[arg(long, default_value_t = 20)]
+        warmup: usize,
     },
 }
 
-pub async fn run(cmd: BenchCmd, _data_dir: &Path) -> Result<()> {
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchBackend {
+    Sqlite,
+    Postgres,
+    Both,
+}
+
+pub async fn run(cmd: BenchCmd, data_dir: &Path) -> Result<()> {
     match cmd {
-        BenchCmd::Import { houses } => anyhow::bail!("bench import --houses {houses}: not yet implemented"),
+        BenchCmd::Import { houses, backend, seed, requests, warmup } => bench_import(data_dir, houses, backend, seed, requests, warmup).await,
     }
+}
+
+/// A scratch directory removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(data_dir: &Path) -> Result<Scratch> {
+        let base = if data_dir.is_dir() { data_dir.to_path_buf() } else { std::env::temp_dir() };
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let dir = base.join(format!("bench-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).with_context(|| format!("创建 {}", dir.display()))?;
+        Ok(Scratch(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A fresh database on one backend, dropped afterwards.
+struct BenchDb {
+    label: &'static str,
+    db: Db,
+    /// PostgreSQL: (admin URL, schema) to drop at the end.
+    pg_schema: Option<(String, String)>,
+}
+
+async fn fresh_db(backend: BenchBackend, scratch: &Path) -> Result<BenchDb> {
+    match backend {
+        BenchBackend::Postgres => {
+            let url = wuye_store::testing::postgres_url().context("--backend postgres: DATABASE_URL 须为 postgres://…")?;
+            let admin = Db::connect(&Target::Postgres(url.clone())).await?;
+            let schema = format!("bench_{}", std::process::id());
+            if let Db::Postgres(p) = &admin {
+                sqlx::query(dynamic(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).execute(p).await?;
+                sqlx::query(dynamic(format!("CREATE SCHEMA {schema}"))).execute(p).await?;
+            }
+            admin.close().await;
+            let sep = if url.contains('?') { '&' } else { '?' };
+            let target = Target::Postgres(format!("{url}{sep}options=-csearch_path%3D{schema}"));
+            let db = Db::open(&target).await?;
+            Ok(BenchDb { label: "PostgreSQL", db, pg_schema: Some((url, schema)) })
+        }
+        _ => {
+            let target = Target::SqliteFile(scratch.join("bench.sqlite"));
+            let db = Db::open(&target).await?;
+            Ok(BenchDb { label: "SQLite", db, pg_schema: None })
+        }
+    }
+}
+
+impl BenchDb {
+    async fn drop_all(self) -> Result<()> {
+        self.db.close().await;
+        if let Some((url, schema)) = self.pg_schema {
+            let admin = Db::connect(&Target::Postgres(url)).await?;
+            if let Db::Postgres(p) = &admin {
+                sqlx::query(dynamic(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).execute(p).await?;
+            }
+            admin.close().await;
+        }
+        Ok(())
+    }
+}
+
+/// Records when each import phase starts (and when each progress step ends).
+struct Timeline {
+    t0: Instant,
+    marks: Mutex<Vec<(String, Duration)>>,
+}
+
+impl Timeline {
+    fn new() -> Timeline {
+        Timeline { t0: Instant::now(), marks: Mutex::new(Vec::new()) }
+    }
+    fn mark(&self, what: &str) {
+        if let Ok(mut m) = self.marks.lock() {
+            m.push((what.to_string(), self.t0.elapsed()));
+        }
+    }
+    /// "phase a → b: seconds" steps.
+    fn steps(&self, end: Duration) -> Vec<(String, f64)> {
+        let m = self.marks.lock().map(|m| m.clone()).unwrap_or_default();
+        let mut out = Vec::new();
+        let mut prev = ("开始".to_string(), Duration::ZERO);
+        for (name, at) in m.into_iter().chain(std::iter::once(("结束".to_string(), end))) {
+            out.push((prev.0.clone(), (at - prev.1).as_secs_f64()));
+            prev = (name, at);
+        }
+        out
+    }
+}
+
+impl Progress for Timeline {
+    fn phase(&self, name: &str, _total: u64) {
+        self.mark(name);
+    }
+    fn inc(&self, _n: u64) {
+        self.mark("写入·步");
+    }
+}
+
+/// The rows of a raw insert, with ids assigned up front.
+#[derive(Default)]
+struct Raw {
+    buildings: Vec<(i64, i64, String, Option<i32>, Option<bool>)>,
+    units: Vec<(i64, i64, String)>,
+    houses: Vec<(i64, i64, i64, i64, String, i32, i64, i64, &'static str, &'static str)>,
+    owners: Vec<(i64, String, &'static str, String, Option<String>, Option<String>, Option<String>)>,
+    ownerships: Vec<(i64, i64)>,
+}
+
+fn raw_rows(plan: &Plan, estate_ids: &HashMap<(String, String), i64>) -> Result<Raw> {
+    let mut raw = Raw::default();
+    let mut owner_id: Vec<i64> = vec![0; plan.owners.len()];
+    let mut next_building = 1i64;
+    let mut next_unit = 1i64;
+    let mut next_house = 1i64;
+    let mut next_owner = 1i64;
+    for e in &plan.estates {
+        let eid = *estate_ids.get(&(e.region_code.clone(), e.name.clone())).with_context(|| format!("小区 {} 未导入", e.name))?;
+        // Ids of this estate's buildings and units, by plan index.
+        let mut bids = Vec::with_capacity(e.buildings.len());
+        let mut uids: Vec<Vec<i64>> = Vec::with_capacity(e.buildings.len());
+        for b in &e.buildings {
+            raw.buildings.push((next_building, eid, normalize_building_no(&b.no), b.floors, b.elevator));
+            let mut u_ids = Vec::with_capacity(b.units.len());
+            for u in &b.units {
+                raw.units.push((next_unit, next_building, normalize_unit_no(u)));
+                u_ids.push(next_unit);
+                next_unit += 1;
+            }
+            bids.push(next_building);
+            uids.push(u_ids);
+            next_building += 1;
+        }
+        for h in &plan.houses[e.houses.clone()] {
+            let hid = next_house;
+            next_house += 1;
+            raw.houses.push((
+                hid,
+                eid,
+                bids[h.building as usize],
+                uids[h.building as usize][h.unit as usize],
+                h.room_no.clone(),
+                h.floor,
+                h.building_area,
+                h.exclusive_area,
+                h.house_use.code(),
+                h.status.code(),
+            ));
+            for o in h.owners() {
+                if owner_id[o] == 0 {
+                    owner_id[o] = next_owner;
+                    next_owner += 1;
+                    let po = &plan.owners[o];
+                    let (idn, uscc) = match po.kind {
+                        wuye_domain::registry::OwnerKind::Person => (Some(po.id.clone()), None),
+                        wuye_domain::registry::OwnerKind::Organisation => (None, Some(po.id.clone())),
+                    };
+                    raw.owners.push((owner_id[o], po.key(), po.kind.code(), po.name.clone(), idn, uscc, po.phone.clone()));
+                }
+                raw.ownerships.push((hid, owner_id[o]));
+            }
+        }
+    }
+    Ok(raw)
+}
+
+/// Multi-row INSERT of `$items`, `batch_rows($ncols)` rows per statement (as the import).
+macro_rules! raw_batches {
+    ($tx:expr, $head:expr, $ncols:expr, $items:expr, |$q:ident, $it:ident| $bind:expr) => {{
+        for chunk in $items.chunks(batch_rows($ncols)) {
+            let mut $q = sqlx::query(dynamic(multi_insert_for(backend_of_tx(&$tx), $head, $ncols, chunk.len())));
+            for $it in chunk {
+                $q = $bind;
+            }
+            $q.execute(&mut *$tx).await?;
+        }
+    }};
+}
+
+async fn raw_insert(db: &Db, raw: &Raw) -> Result<()> {
+    on!(db, p => {
+        let mut tx = wuye_store::begin_write!(db, p)?;
+        raw_batches!(tx, "INSERT INTO buildings (id, estate_id, no, floors, has_elevator)", 5, raw.buildings,
+            |q, b| q.bind(b.0).bind(b.1).bind(&b.2).bind(b.3).bind(b.4));
+        raw_batches!(tx, "INSERT INTO units (id, building_id, no)", 3, raw.units, |q, u| q.bind(u.0).bind(u.1).bind(&u.2));
+        raw_batches!(tx, "INSERT INTO houses (id, estate_id, building_id, unit_id, room_no, floor, building_area, exclusive_area, house_use, status)", 10, raw.houses,
+            |q, h| q.bind(h.0).bind(h.1).bind(h.2).bind(h.3).bind(&h.4).bind(h.5).bind(h.6).bind(h.7).bind(h.8).bind(h.9));
+        raw_batches!(tx, "INSERT INTO owners (id, owner_key, kind, name, id_number, uscc, phone)", 7, raw.owners,
+            |q, o| q.bind(o.0).bind(&o.1).bind(o.2).bind(&o.3).bind(&o.4).bind(&o.5).bind(&o.6));
+        raw_batches!(tx, "INSERT INTO ownerships (house_id, owner_id)", 2, raw.ownerships, |q, w| q.bind(w.0).bind(w.1));
+        tx.commit().await?;
+        Ok::<(), anyhow::Error>(())
+    })
+}
+
+const TABLES: [&str; 5] = ["buildings", "units", "houses", "owners", "ownerships"];
+
+async fn table_counts(db: &Db) -> Result<Vec<i64>> {
+    let mut out = Vec::new();
+    for t in TABLES {
+        let n: i64 = on!(db, p => sqlx::query_scalar(dynamic(format!("SELECT COUNT(*) FROM {t}"))).fetch_one(p).await)?;
+        out.push(n);
+    }
+    Ok(out)
+}
+
+/// Removes what the house import wrote, so the raw insert starts from the same state.
+async fn clear_houses(db: &Db) -> Result<()> {
+    match db {
+        Db::Sqlite(p) => {
+            for sql in [
+                "DELETE FROM occupants",
+                "DELETE FROM ownerships",
+                "DELETE FROM owners",
+                "DELETE FROM houses",
+                "DELETE FROM units",
+                "DELETE FROM buildings",
+                "UPDATE estates SET house_count = 0",
+            ] {
+                sqlx::query(sql).execute(p).await?;
+            }
+            sqlx::query("VACUUM").execute(p).await?;
+        }
+        Db::Postgres(p) => {
+            sqlx::query("TRUNCATE occupants, ownerships, owners, houses, units, buildings CASCADE").execute(p).await?;
+            sqlx::query("UPDATE estates SET house_count = 0").execute(p).await?;
+            sqlx::query("VACUUM ANALYZE").execute(p).await?;
+        }
+    }
+    Ok(())
+}
+
+/// After the raw insert: house counts and (PostgreSQL) identity sequences, as the app needs.
+async fn after_raw(db: &Db) -> Result<()> {
+    on!(db, p => sqlx::query("UPDATE estates SET house_count = (SELECT COUNT(*) FROM houses h WHERE h.estate_id = estates.id)").execute(p).await.map(|_| ()))?;
+    if let Db::Postgres(p) = db {
+        for t in ["buildings", "units", "houses", "owners"] {
+            sqlx::query(dynamic(format!("SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {t}))"))).execute(p).await?;
+        }
+        sqlx::query("ANALYZE").execute(p).await?;
+    }
+    Ok(())
+}
+
+struct Latency {
+    route: String,
+    status: u16,
+    bytes: usize,
+    p50: f64,
+    p95: f64,
+    max: f64,
+}
+
+async fn measure_route(app: &axum::Router, uri: &str, warmup: usize, n: usize) -> Result<Latency> {
+    let mut times = Vec::with_capacity(n);
+    let mut status = 0;
+    let mut bytes = 0;
+    for i in 0..warmup + n {
+        let req = axum::http::Request::builder().uri(uri).body(Body::empty())?;
+        let t = Instant::now();
+        let resp = app.clone().oneshot(req).await?;
+        status = resp.status().as_u16();
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await?;
+        let dt = t.elapsed();
+        bytes = body.len();
+        if i >= warmup {
+            times.push(dt.as_secs_f64() * 1000.0);
+        }
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    let at = |q: usize| times.get(((times.len() * q).div_ceil(100)).saturating_sub(1)).copied().unwrap_or(0.0);
+    Ok(Latency { route: uri.to_string(), status, bytes, p50: at(50), p95: at(95), max: times.last().copied().unwrap_or(0.0) })
+}
+
+struct Outcome {
+    label: &'static str,
+    import_rate: f64,
+    raw_rate: f64,
+    latencies: Vec<Latency>,
+}
+
+fn group(n: u64) -> String {
+    wuye_domain::units::group_thousands(n as i64)
+}
+
+async fn bench_import(data_dir: &Path, houses: u64, backend: Option<BenchBackend>, seed: u64, requests: usize, warmup: usize) -> Result<()> {
+    if houses == 0 {
+        bail!("--houses 应至少为 1");
+    }
+    let has_pg = wuye_store::testing::postgres_url().is_some();
+    let backends: Vec<BenchBackend> = match backend.unwrap_or(if has_pg { BenchBackend::Both } else { BenchBackend::Sqlite }) {
+        BenchBackend::Both => vec![BenchBackend::Sqlite, BenchBackend::Postgres],
+        b => vec![b],
+    };
+    if backends.contains(&BenchBackend::Postgres) && !has_pg {
+        bail!("PostgreSQL 基准需要 DATABASE_URL=postgres://…");
+    }
+    let today = crate::today();
+    let scratch = Scratch::new(data_dir)?;
+    println!("wuye bench import: {} houses, seed {seed}, today {today}, {} CPU(s)", group(houses), std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+
+    let mut plan: Option<Plan> = None;
+    let csv_path = scratch.0.join("houses.csv");
+    let mut outcomes = Vec::new();
+    for b in backends {
+        let bdb = fresh_db(b, &scratch.0).await?;
+        let label = bdb.label;
+        let db = bdb.db.clone();
+        wuye_store::region::ensure_default_regions(&db).await?;
+
+        // The plan and the file, once (untimed).
+        if plan.is_none() {
+            let t = Instant::now();
+            let p = demo::plan_for(&db, houses, seed, today).await?;
+            let t_plan = t.elapsed();
+            let t = Instant::now();
+            let f = std::fs::File::create(&csv_path).with_context(|| format!("创建 {}", csv_path.display()))?;
+            p.write_houses_csv(std::io::BufWriter::with_capacity(1 << 20, f))?;
+            let size = std::fs::metadata(&csv_path)?.len();
+            println!(
+                "plan: {} estates, {} houses, {} owners, {} ledger rows ({:.1} s); CSV {:.1} MB written in {:.1} s (untimed)",
+                group(p.estates.len() as u64),
+                group(p.houses.len() as u64),
+                group(p.owners.len() as u64),
+                group(p.house_row_count(0..p.houses.len()) as u64),
+                t_plan.as_secs_f64(),
+                size as f64 / 1e6,
+                t.elapsed().as_secs_f64()
+            );
+            plan = Some(p);
+        }
+        let plan = plan.as_ref().context("plan")?;
+        let n = plan.houses.len() as u64;
+
+        let t = Instant::now();
+        demo::write_registry(&db, plan, &wuye_store::import::Quiet).await?;
+        println!("\n[{label}] estates, enterprises, contracts imported in {:.1} s (untimed)", t.elapsed().as_secs_f64());
+
+        // 1. The real import path, file bytes to commit.
+        let opts = ImportOptions {
+            layout: LayoutKind::Houses,
+            estate_id: None,
+            skip_invalid: false,
+            replace_owners: false,
+            file_name: "houses.csv".into(),
+            today,
+        };
+        let tl = Timeline::new();
+        let t = Instant::now();
+        let bytes = std::fs::read(&csv_path)?;
+        tl.mark("读取文件(磁盘)");
+        let report = match import_file(&db, &bytes, &opts, &tl).await {
+            Ok(r) => r,
+            Err(wuye_store::import::ImportError::Rejected(r)) => {
+                bail!("import rejected: {} errors, first: {:?}", r.errors.len(), r.errors.iter().take(5).map(|e| e.to_string()).collect::<Vec<_>>())
+            }
+            Err(e) => return Err(e.into()),
+        };
+        drop(bytes);
+        let t_import = t.elapsed();
+        if report.inserted != n {
+            bail!("import inserted {} houses, expected {n}", report.inserted);
+        }
+        let import_rate = n as f64 / t_import.as_secs_f64();
+        let counts_import = table_counts(&db).await?;
+        println!("[{label}] import  {} houses in {:6.2} s = {:>9} houses/s", group(n), t_import.as_secs_f64(), group(import_rate as u64));
+        let mut steps: Vec<(String, f64)> = tl.steps(t_import);
+        // Names of the steps between the import's progress calls (as import_houses makes them).
+        const NAMED: [&str; 9] = [
+            "read file",
+            "sniff",
+            "parse CSV",
+            "parse+validate rows",
+            "check rows, look up owners/houses, group",
+            "write buildings, units, houses",
+            "map house ids, write owners",
+            "write ownerships, house counts, commit",
+            "record run",
+        ];
+        if steps.len() == NAMED.len() {
+            for (s, n) in steps.iter_mut().zip(NAMED) {
+                s.0 = n.to_string();
+            }
+        }
+        let steps: Vec<String> = steps.into_iter().map(|(k, s)| format!("{k} {s:.2}s")).collect();
+        println!("[{label}]   import steps: {}", steps.join(" · "));
+
+        // 2. The same rows, raw.
+        clear_houses(&db).await?;
+        let estate_ids: Vec<(i64, String, String)> = on!(&db, p => sqlx::query_as("SELECT id, region_code, name FROM estates").fetch_all(p).await)?;
+        let estate_ids: HashMap<(String, String), i64> = estate_ids.into_iter().map(|(id, c, n)| ((c, n), id)).collect();
+        let raw = raw_rows(plan, &estate_ids)?;
+        let t = Instant::now();
+        raw_insert(&db, &raw).await?;
+        let t_raw = t.elapsed();
+        let raw_rate = n as f64 / t_raw.as_secs_f64();
+        after_raw(&db).await?;
+        let counts_raw = table_counts(&db).await?;
+        let rows_total: i64 = counts_raw.iter().sum();
+        println!(
+            "[{label}] raw     {} houses in {:6.2} s = {:>9} houses/s  ({} rows in 5 tables: {}; {:.0} rows/s)",
+            group(n),
+            t_raw.as_secs_f64(),
+            group(raw_rate as u64),
+            group(rows_total as u64),
+            TABLES.iter().zip(&counts_raw).map(|(t, c)| format!("{t} {}", group(*c as u64))).collect::<Vec<_>>().join(", "),
+            rows_total as f64 / t_raw.as_secs_f64()
+        );
+        if counts_raw != counts_import {
+            println!("[{label}] WARNING: raw rows differ from imported rows: {counts_raw:?} vs {counts_import:?}");
+        }
+        let ratio = import_rate / raw_rate;
+        println!("[{label}] ratio import/raw = {ratio:.2} (target ≥ 0.50: {})", if ratio >= 0.5 { "met" } else { "MISSED" });
+        drop(raw);
+
+        // 3. The dashboard at this size.
+        let app = wuye_web::router(wuye_web::AppState::new(db.clone(), wuye_web::WebConfig::default()));
+        let mut latencies = Vec::new();
+        for uri in ["/", "/?region=640104", "/api/regions/640000000000/stats"] {
+            let l = measure_route(&app, uri, warmup, requests).await?;
+            println!(
+                "[{label}] GET {:<32} → {} ({} bytes): p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms over {requests} requests after {warmup} warm-up{}",
+                l.route,
+                l.status,
+                l.bytes,
+                l.p50,
+                l.p95,
+                l.max,
+                if l.status == 404 { " — route not there yet" } else { "" }
+            );
+            latencies.push(l);
+        }
+        outcomes.push(Outcome { label, import_rate, raw_rate, latencies });
+        drop(app);
+        bdb.drop_all().await?;
+    }
+
+    println!("\nsummary — {} houses; rates in houses/s; ratio target ≥ 0.50; dashboard p95 target < 100 ms", group(houses));
+    for o in &outcomes {
+        let ratio = o.import_rate / o.raw_rate;
+        let lat: Vec<String> = o
+            .latencies
+            .iter()
+            .map(|l| {
+                let ok = l.status == 200 && l.p95 < 100.0;
+                format!("{} [{}] p95 {:.1} ms {}", l.route, l.status, l.p95, if ok { "ok" } else if l.status != 200 { "n/a" } else { "MISSED" })
+            })
+            .collect();
+        println!(
+            "  {:<10} import {:>9}  raw {:>9}  ratio {ratio:.2} {}  |  {}",
+            o.label,
+            group(o.import_rate as u64),
+            group(o.raw_rate as u64),
+            if ratio >= 0.5 { "ok" } else { "MISSED" },
+            lat.join("; ")
+        );
+    }
+    Ok(())
 }
