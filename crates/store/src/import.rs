@@ -5,7 +5,6 @@
 //! second import of the same file change nothing.
 
 use crate::db::{Db, StoreError, backend_of_tx, batch_rows, dynamic, multi_insert_for};
-use crate::registry::REFRESH_HOUSE_COUNT;
 use crate::{begin_write, on};
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
@@ -447,6 +446,9 @@ struct HouseGroup {
     elevator: Option<bool>,
     owners: Vec<(usize, OwnerInput)>,
     occupants: Vec<OccupantInput>,
+    /// The stored house of the same estate, building, unit and room: its id, and whether
+    /// its attributes equal the file's.
+    existing: Option<(i64, bool)>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -473,6 +475,14 @@ fn in_list(ids: &[i64]) -> String {
 /// Looks up `keys` in `owners.owner_key`, in batches: key → (id, name, phone).
 async fn owners_by_key(db: &Db, keys: &[String]) -> Result<HashMap<String, (i64, String, Option<String>)>, StoreError> {
     let mut out = HashMap::new();
+    if keys.is_empty() {
+        return Ok(out);
+    }
+    // Nothing to look up in an empty table (a first import).
+    let any: Option<i64> = on!(db, p => sqlx::query_scalar("SELECT id FROM owners LIMIT 1").fetch_optional(p).await)?;
+    if any.is_none() {
+        return Ok(out);
+    }
     for chunk in keys.chunks(batch_rows(1).min(900)) {
         // Anonymous placeholders on SQLite: see `multi_insert_for` (named ones bind in O(k²)).
         let ph: Vec<String> = match db.backend() {
@@ -494,9 +504,41 @@ async fn owners_by_key(db: &Db, keys: &[String]) -> Result<HashMap<String, (i64,
     Ok(out)
 }
 
+/// Ids for `$n` new rows of `$table`, taken inside the write transaction `$tx`: on SQLite
+/// the transaction holds the write lock (`BEGIN IMMEDIATE`), so `MAX(id)+1…` are free; on
+/// PostgreSQL they are drawn from the table's identity sequence. Knowing the ids up front
+/// spares reading the new rows back to learn them.
+macro_rules! reserve_ids {
+    ($tx:expr, $table:literal, $n:expr) => {{
+        let n = $n as i64;
+        if n == 0 {
+            Vec::<i64>::new()
+        } else {
+            match backend_of_tx(&$tx) {
+                crate::Backend::Sqlite => {
+                    let max: i64 = sqlx::query_scalar(concat!("SELECT COALESCE(MAX(id), 0) FROM ", $table)).fetch_one(&mut *$tx).await?;
+                    (max + 1..=max + n).collect::<Vec<i64>>()
+                }
+                crate::Backend::Postgres => {
+                    sqlx::query_scalar::<_, i64>(concat!("SELECT nextval(pg_get_serial_sequence('", $table, "', 'id')) FROM generate_series(1, $1)"))
+                        .bind(n)
+                        .fetch_all(&mut *$tx)
+                        .await?
+                }
+            }
+        }
+    }};
+}
+
+/// An owner of a house in the file: one already registered, or the n-th to be created.
+#[derive(Clone, Copy)]
+enum OwnerRef {
+    Known(i64),
+    New(usize),
+}
+
 async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, report: &mut ImportReport, progress: &dyn Progress) -> Result<(), ImportError> {
-    // 1. Estates of the rows.
-    let mut estate_of_row: HashMap<usize, i64> = HashMap::with_capacity(rows.len());
+    // 1. Estates of the rows (one entry per row, None when the row's estate is unknown).
     if let Some(id) = opts.estate_id {
         let exists: i64 = on!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM estates WHERE id = $1").bind(id).fetch_one(p).await)?;
         if exists == 0 {
@@ -504,47 +546,53 @@ async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, repor
         }
     }
     let needs_lookup = rows.iter().any(|r| r.estate.is_some());
-    let estates: HashMap<(String, String), i64> = if needs_lookup {
+    let mut estates: HashMap<String, HashMap<String, i64>> = HashMap::new();
+    if needs_lookup {
         let v: Vec<(i64, String, String)> = on!(db, p => sqlx::query_as("SELECT id, region_code, name FROM estates").fetch_all(p).await)?;
-        v.into_iter().map(|(id, c, n)| ((c, n), id)).collect()
-    } else {
-        HashMap::new()
-    };
+        for (id, c, n) in v {
+            estates.entry(c).or_default().insert(n, id);
+        }
+    }
+    let mut estate_of_row: Vec<Option<i64>> = Vec::with_capacity(rows.len());
     for r in &rows {
         let id = match (&r.estate, opts.estate_id) {
-            (Some((code, name)), given) => match estates.get(&(code.as_str().to_string(), name.clone())) {
+            (Some((code, name)), given) => match estates.get(code.as_str()).and_then(|m| m.get(name.as_str())) {
                 Some(id) => {
                     if let Some(g) = given {
                         if g != *id {
                             report.errors.push(cell_err(r.row, "小区名称", name, format!("文件中的小区与指定的小区（编号 {g}）不同")));
+                            estate_of_row.push(None);
                             continue;
                         }
                     }
-                    *id
+                    Some(*id)
                 }
                 None => {
                     report.errors.push(cell_err(r.row, "小区名称", name, format!("社区 {code} 下没有这个小区，请先导入小区")));
-                    continue;
+                    None
                 }
             },
-            (None, Some(g)) => g,
-            (None, None) => continue,
+            (None, Some(g)) => Some(g),
+            (None, None) => None,
         };
-        estate_of_row.insert(r.row, id);
+        estate_of_row.push(id);
     }
-    let mut estate_ids: Vec<i64> = estate_of_row.values().copied().collect::<BTreeSet<_>>().into_iter().collect();
+    let mut estate_ids: Vec<i64> = estate_of_row.iter().flatten().copied().collect::<BTreeSet<_>>().into_iter().collect();
 
     // 2. Owners already registered under the same ID number or USCC must carry the same name.
     let mut keys: Vec<String> = rows.iter().filter_map(|r| r.owner.as_ref().and_then(|o| o.global_key())).collect::<HashSet<_>>().into_iter().collect();
     keys.sort();
     let known_owners = owners_by_key(db, &keys).await?;
-    for r in &rows {
-        if let Some(o) = &r.owner {
-            if let Some(k) = o.global_key() {
-                if let Some((id, name, _)) = known_owners.get(&k) {
-                    if *name != o.name {
-                        let col = if k.starts_with("id:") { "身份证号" } else { "统一社会信用代码" };
-                        report.errors.push(cell_err(r.row, col, &k[k.find(':').map(|i| i + 1).unwrap_or(0)..], format!("该证件号码已登记为业主「{name}」（编号 {id}），与此处「{}」不符", o.name)));
+    drop(keys);
+    if !known_owners.is_empty() {
+        for r in &rows {
+            if let Some(o) = &r.owner {
+                if let Some(k) = o.global_key() {
+                    if let Some((id, name, _)) = known_owners.get(&k) {
+                        if *name != o.name {
+                            let col = if k.starts_with("id:") { "身份证号" } else { "统一社会信用代码" };
+                            report.errors.push(cell_err(r.row, col, &k[k.find(':').map(|i| i + 1).unwrap_or(0)..], format!("该证件号码已登记为业主「{name}」（编号 {id}），与此处「{}」不符", o.name)));
+                        }
                     }
                 }
             }
@@ -574,16 +622,25 @@ async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, repor
         owner_ids.insert(k, o);
     }
 
-    // 4. Group the rows by house.
+    // 4. Group the rows by house (and find the stored house of each group once).
     let mut groups: Vec<HouseGroup> = Vec::new();
     let mut index: HashMap<HouseKey, usize> = HashMap::with_capacity(rows.len());
-    for r in rows {
-        let Some(&estate_id) = estate_of_row.get(&r.row) else { continue };
+    for (r, estate_id) in rows.into_iter().zip(estate_of_row) {
+        let Some(estate_id) = estate_id else { continue };
         let key = (estate_id, r.house.building_no.clone(), r.house.unit_no.clone(), r.house.room_no.clone());
-        let gi = *index.entry(key).or_insert_with(|| {
-            groups.push(HouseGroup { row: r.row, estate_id, house: r.house.clone(), total_floors: None, elevator: None, owners: Vec::new(), occupants: Vec::new() });
-            groups.len() - 1
-        });
+        let gi = match index.get(&key) {
+            Some(&gi) => gi,
+            None => {
+                let existing = existing_by_key.get(&key).map(|h| {
+                    let same = h.floor == r.house.floor && h.building_area == r.house.building_area && h.exclusive_area == r.house.exclusive_area
+                        && h.house_use == r.house.house_use.code() && h.status == r.house.status.code();
+                    (h.id, same)
+                });
+                index.insert(key, groups.len());
+                groups.push(HouseGroup { row: r.row, estate_id, house: r.house, total_floors: None, elevator: None, owners: Vec::new(), occupants: Vec::new(), existing });
+                groups.len() - 1
+            }
+        };
         let g = &mut groups[gi];
         g.total_floors = g.total_floors.or(r.total_floors);
         g.elevator = g.elevator.or(r.elevator);
@@ -594,22 +651,23 @@ async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, repor
             g.occupants.push(o);
         }
     }
+    drop(index);
+    drop(existing_by_key);
 
     // 5. Owner-set changes on stored houses need --replace-owners.
     let mut replace: HashSet<i64> = HashSet::new();
     for g in &groups {
-        let key = (g.estate_id, g.house.building_no.clone(), g.house.unit_no.clone(), g.house.room_no.clone());
-        let Some(h) = existing_by_key.get(&key) else { continue };
+        let Some((hid, _)) = g.existing else { continue };
         if g.owners.is_empty() {
             continue;
         }
-        let file: BTreeSet<String> = g.owners.iter().map(|(_, o)| o.global_key().unwrap_or_else(|| format!("name:{}:{}", h.id, o.name))).collect();
-        let db_set = owner_sets.get(&h.id).cloned().unwrap_or_default();
+        let file: BTreeSet<String> = g.owners.iter().map(|(_, o)| o.global_key().unwrap_or_else(|| format!("name:{}:{}", hid, o.name))).collect();
+        let db_set = owner_sets.get(&hid).cloned().unwrap_or_default();
         if db_set.is_empty() || db_set == file {
             continue;
         }
         if opts.replace_owners {
-            replace.insert(h.id);
+            replace.insert(hid);
         } else {
             report.errors.push(cell_err(
                 g.row,
@@ -636,20 +694,17 @@ async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, repor
     let mut changed_houses: Vec<(i64, usize)> = Vec::new();
     let mut touched: HashSet<usize> = HashSet::new();
     for (i, g) in groups.iter().enumerate() {
-        let key = (g.estate_id, g.house.building_no.clone(), g.house.unit_no.clone(), g.house.room_no.clone());
-        match existing_by_key.get(&key) {
+        match g.existing {
             None => new_houses.push(i),
-            Some(h) => {
-                let same = h.floor == g.house.floor && h.building_area == g.house.building_area && h.exclusive_area == g.house.exclusive_area
-                    && h.house_use == g.house.house_use.code() && h.status == g.house.status.code();
+            Some((hid, same)) => {
                 if !same {
-                    changed_houses.push((h.id, i));
+                    changed_houses.push((hid, i));
                     touched.insert(i);
                 }
-                if replace.contains(&h.id) {
+                if replace.contains(&hid) {
                     touched.insert(i);
                 }
-                if !g.owners.is_empty() && owner_sets.get(&h.id).is_none_or(|s| s.is_empty()) {
+                if !g.owners.is_empty() && owner_sets.get(&hid).is_none_or(|s| s.is_empty()) {
                     touched.insert(i);
                 }
             }
@@ -661,60 +716,80 @@ async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, repor
     let (updated_owner_phones, inserted_owners) = on!(db, p => {
         let mut tx = begin_write!(db, p)?;
 
-        // Buildings.
-        let mut bld: HashMap<(i64, String), (Option<i32>, Option<bool>)> = HashMap::new();
+        // Buildings: estate → building no → (floors, elevator) from the file.
+        let mut bld: HashMap<i64, HashMap<&str, (Option<i32>, Option<bool>)>> = HashMap::new();
         for g in &groups {
-            let e = bld.entry((g.estate_id, g.house.building_no.clone())).or_insert((None, None));
+            let e = bld.entry(g.estate_id).or_default().entry(g.house.building_no.as_str()).or_insert((None, None));
             e.0 = e.0.or(g.total_floors);
             e.1 = e.1.or(g.elevator);
         }
-        let have: Vec<(i64, i64, String, Option<i32>, Option<bool>)> = sqlx::query_as(dynamic(format!(
-            "SELECT id, estate_id, no, floors, has_elevator FROM buildings WHERE estate_id IN {elist}"))).fetch_all(&mut *tx).await?;
-        let mut bids: HashMap<(i64, String), i64> = HashMap::new();
+        let load_buildings = format!("SELECT id, estate_id, no, floors, has_elevator FROM buildings WHERE estate_id IN {elist}");
+        let have: Vec<(i64, i64, String, Option<i32>, Option<bool>)> = sqlx::query_as(dynamic(load_buildings.clone())).fetch_all(&mut *tx).await?;
+        let mut bids: HashMap<i64, HashMap<String, i64>> = HashMap::new();
         for (id, e, no, f, el) in have {
-            if let Some((nf, nel)) = bld.get(&(e, no.clone())) {
+            if let Some((nf, nel)) = bld.get(&e).and_then(|m| m.get(no.as_str())) {
                 let f2 = nf.or(f);
                 let el2 = nel.or(el);
                 if f2 != f || el2 != el {
                     sqlx::query("UPDATE buildings SET floors = $1, has_elevator = $2 WHERE id = $3").bind(f2).bind(el2).bind(id).execute(&mut *tx).await?;
                 }
             }
-            bids.insert((e, no), id);
+            bids.entry(e).or_default().insert(no, id);
         }
-        let new_b: Vec<(&(i64, String), &(Option<i32>, Option<bool>))> = bld.iter().filter(|(k, _)| !bids.contains_key(*k)).collect();
+        let new_b: Vec<(i64, &str, Option<i32>, Option<bool>)> = bld
+            .iter()
+            .flat_map(|(e, m)| m.iter().map(move |(no, v)| (*e, *no, v.0, v.1)))
+            .filter(|(e, no, _, _)| bids.get(e).is_none_or(|m| !m.contains_key(*no)))
+            .collect();
         if !new_b.is_empty() {
             insert_batches!(tx, "INSERT INTO buildings (estate_id, no, floors, has_elevator)", "", 4, new_b,
-                |q, b| q.bind(b.0.0).bind(&b.0.1).bind(b.1.0).bind(b.1.1));
+                |q, b| q.bind(b.0).bind(b.1).bind(b.2).bind(b.3));
             let have: Vec<(i64, i64, String)> = sqlx::query_as(dynamic(format!("SELECT id, estate_id, no FROM buildings WHERE estate_id IN {elist}"))).fetch_all(&mut *tx).await?;
             for (id, e, no) in have {
-                bids.insert((e, no), id);
+                bids.entry(e).or_default().insert(no, id);
             }
         }
+        drop(bld);
+        let building_of: Vec<i64> = groups.iter().map(|g| bids[&g.estate_id][g.house.building_no.as_str()]).collect();
+        drop(bids);
 
-        // Units.
-        let mut want_units: HashSet<(i64, String)> = HashSet::new();
-        for g in &groups {
-            want_units.insert((bids[&(g.estate_id, g.house.building_no.clone())], g.house.unit_no.clone()));
-        }
+        // Units: building id → unit no → id.
         let load_units = format!("SELECT u.id, u.building_id, u.no FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.estate_id IN {elist}");
         let have: Vec<(i64, i64, String)> = sqlx::query_as(dynamic(load_units.clone())).fetch_all(&mut *tx).await?;
-        let mut uids: HashMap<(i64, String), i64> = have.into_iter().map(|(id, b, no)| ((b, no), id)).collect();
-        let new_u: Vec<&(i64, String)> = want_units.iter().filter(|k| !uids.contains_key(*k)).collect();
-        if !new_u.is_empty() {
-            insert_batches!(tx, "INSERT INTO units (building_id, no)", "", 2, new_u, |q, u| q.bind(u.0).bind(&u.1));
-            let have: Vec<(i64, i64, String)> = sqlx::query_as(dynamic(load_units)).fetch_all(&mut *tx).await?;
-            uids = have.into_iter().map(|(id, b, no)| ((b, no), id)).collect();
+        let mut uids: HashMap<i64, HashMap<String, i64>> = HashMap::new();
+        for (id, b, no) in have {
+            uids.entry(b).or_default().insert(no, id);
         }
-        let unit_of = |g: &HouseGroup| -> (i64, i64) {
-            let b = bids[&(g.estate_id, g.house.building_no.clone())];
-            (b, uids[&(b, g.house.unit_no.clone())])
-        };
+        let mut new_u: Vec<(i64, &str)> = Vec::new();
+        let mut planned_u: HashSet<(i64, &str)> = HashSet::new();
+        for (g, b) in groups.iter().zip(&building_of) {
+            let no = g.house.unit_no.as_str();
+            if uids.get(b).is_none_or(|m| !m.contains_key(no)) && planned_u.insert((*b, no)) {
+                new_u.push((*b, no));
+            }
+        }
+        drop(planned_u);
+        if !new_u.is_empty() {
+            insert_batches!(tx, "INSERT INTO units (building_id, no)", "", 2, new_u, |q, u| q.bind(u.0).bind(u.1));
+            let have: Vec<(i64, i64, String)> = sqlx::query_as(dynamic(load_units)).fetch_all(&mut *tx).await?;
+            for (id, b, no) in have {
+                uids.entry(b).or_default().insert(no, id);
+            }
+        }
+        let unit_of: Vec<i64> = groups.iter().zip(&building_of).map(|(g, b)| uids[b][g.house.unit_no.as_str()]).collect();
+        drop(uids);
 
-        // Houses.
-        let rows_new: Vec<(&HouseGroup, i64, i64)> = new_houses.iter().map(|&i| { let g = &groups[i]; let (b, u) = unit_of(g); (g, b, u) }).collect();
-        insert_batches!(tx, "INSERT INTO houses (estate_id, building_id, unit_id, room_no, floor, building_area, exclusive_area, house_use, status)", "", 9, rows_new,
-            |q, x| q.bind(x.0.estate_id).bind(x.1).bind(x.2).bind(&x.0.house.room_no).bind(x.0.house.floor).bind(x.0.house.building_area)
-                .bind(x.0.house.exclusive_area).bind(x.0.house.house_use.code()).bind(x.0.house.status.code()));
+        // Houses: new ones get their ids up front.
+        let new_ids = reserve_ids!(tx, "houses", new_houses.len());
+        let mut house_ids: Vec<i64> = groups.iter().map(|g| g.existing.map(|e| e.0).unwrap_or(0)).collect();
+        for (&i, &id) in new_houses.iter().zip(&new_ids) {
+            house_ids[i] = id;
+        }
+        let rows_new: Vec<(i64, &HouseGroup, i64, i64)> = new_houses.iter().map(|&i| (house_ids[i], &groups[i], building_of[i], unit_of[i])).collect();
+        insert_batches!(tx, "INSERT INTO houses (id, estate_id, building_id, unit_id, room_no, floor, building_area, exclusive_area, house_use, status)", "", 10, rows_new,
+            |q, x| q.bind(x.0).bind(x.1.estate_id).bind(x.2).bind(x.3).bind(&x.1.house.room_no).bind(x.1.house.floor).bind(x.1.house.building_area)
+                .bind(x.1.house.exclusive_area).bind(x.1.house.house_use.code()).bind(x.1.house.status.code()));
+        drop(rows_new);
         progress.inc(total_groups / 3);
         for (id, i) in &changed_houses {
             let g = &groups[*i];
@@ -722,53 +797,48 @@ async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, repor
                 .bind(g.house.floor).bind(g.house.building_area).bind(g.house.exclusive_area).bind(g.house.house_use.code()).bind(g.house.status.code()).bind(id)
                 .execute(&mut *tx).await?;
         }
-        let mut hids: HashMap<(i64, String), i64> = HashMap::with_capacity(groups.len());
-        {
-            let have: Vec<(i64, i64, String)> = sqlx::query_as(dynamic(format!("SELECT id, unit_id, room_no FROM houses WHERE estate_id IN {elist}"))).fetch_all(&mut *tx).await?;
-            for (id, u, room) in have {
-                hids.insert((u, room), id);
-            }
-        }
-        let house_id = |g: &HouseGroup| -> i64 { hids[&(unit_of(g).1, g.house.room_no.clone())] };
 
         // Owners: create those not yet registered, update phones that changed.
-        let max_before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM owners").fetch_one(&mut *tx).await?;
         let mut to_insert: Vec<(String, &OwnerInput)> = Vec::new();
-        let mut planned: HashSet<String> = HashSet::new();
+        let mut planned: HashMap<String, usize> = HashMap::new();
         let mut phone_updates: Vec<(i64, &str)> = Vec::new();
-        for g in &groups {
-            if g.owners.is_empty() { continue; }
-            let hid = house_id(g);
+        let mut links: Vec<(i64, OwnerRef)> = Vec::new();
+        for (g, &hid) in groups.iter().zip(&house_ids) {
             for (_, o) in &g.owners {
                 let k = o.global_key().unwrap_or_else(|| format!("name:{hid}:{}", o.name));
-                match owner_ids.get(&k) {
+                let r = match owner_ids.get(&k) {
                     Some(&id) => {
                         if let (Some(new_phone), Some((_, _, old_phone))) = (o.phone.as_deref(), known_owners.get(&k)) {
                             if old_phone.as_deref() != Some(new_phone) {
                                 phone_updates.push((id, new_phone));
                             }
                         }
+                        OwnerRef::Known(id)
                     }
-                    None => {
-                        if planned.insert(k.clone()) {
+                    None => match planned.get(&k) {
+                        Some(&n) => OwnerRef::New(n),
+                        None => {
+                            planned.insert(k.clone(), to_insert.len());
                             to_insert.push((k, o));
+                            OwnerRef::New(to_insert.len() - 1)
                         }
-                    }
-                }
+                    },
+                };
+                links.push((hid, r));
             }
         }
-        insert_batches!(tx, "INSERT INTO owners (owner_key, kind, name, id_number, uscc, phone)", " ON CONFLICT (owner_key) DO NOTHING", 6, to_insert,
-            |q, x| q.bind(&x.0).bind(x.1.kind.code()).bind(&x.1.name).bind(&x.1.id_number).bind(&x.1.uscc).bind(&x.1.phone));
+        drop(planned);
+        let mut new_owner_ids = reserve_ids!(tx, "owners", to_insert.len());
+        let owner_rows: Vec<(i64, &(String, &OwnerInput))> = new_owner_ids.iter().copied().zip(&to_insert).collect();
+        let inserted = insert_batches!(tx, "INSERT INTO owners (id, owner_key, kind, name, id_number, uscc, phone)", " ON CONFLICT (owner_key) DO NOTHING", 7, owner_rows,
+            |q, x| q.bind(x.0).bind(&x.1.0).bind(x.1.1.kind.code()).bind(&x.1.1.name).bind(&x.1.1.id_number).bind(&x.1.1.uscc).bind(&x.1.1.phone));
+        drop(owner_rows);
         progress.inc(total_groups / 3);
-        if !to_insert.is_empty() {
-            let fresh: Vec<(i64, String)> = sqlx::query_as("SELECT id, owner_key FROM owners WHERE id > $1").bind(max_before).fetch_all(&mut *tx).await?;
-            for (id, k) in fresh {
-                owner_ids.insert(k, id);
-            }
-            let missing: Vec<&String> = to_insert.iter().map(|(k, _)| k).filter(|k| !owner_ids.contains_key(*k)).collect();
-            for k in missing {
+        if inserted as usize != to_insert.len() {
+            // Someone registered some of these owners meanwhile: take the stored ids.
+            for (i, (k, _)) in to_insert.iter().enumerate() {
                 let id: i64 = sqlx::query_scalar("SELECT id FROM owners WHERE owner_key = $1").bind(k).fetch_one(&mut *tx).await?;
-                owner_ids.insert(k.clone(), id);
+                new_owner_ids[i] = id;
             }
         }
         for (id, phone) in &phone_updates {
@@ -782,22 +852,12 @@ async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, repor
                 sqlx::query(dynamic(format!("DELETE FROM ownerships WHERE house_id IN {}", in_list(chunk)))).execute(&mut *tx).await?;
             }
         }
-        let mut links: Vec<(i64, i64)> = Vec::new();
-        for g in &groups {
-            if g.owners.is_empty() { continue; }
-            let hid = house_id(g);
-            for (_, o) in &g.owners {
-                let k = o.global_key().unwrap_or_else(|| format!("name:{hid}:{}", o.name));
-                links.push((hid, owner_ids[&k]));
-            }
-        }
+        let links: Vec<(i64, i64)> = links.into_iter().map(|(h, r)| (h, match r { OwnerRef::Known(id) => id, OwnerRef::New(n) => new_owner_ids[n] })).collect();
         insert_batches!(tx, "INSERT INTO ownerships (house_id, owner_id)", " ON CONFLICT DO NOTHING", 2, links, |q, l| q.bind(l.0).bind(l.1));
 
         // Occupants.
         let mut occ: Vec<(i64, &OccupantInput)> = Vec::new();
-        for g in &groups {
-            if g.occupants.is_empty() { continue; }
-            let hid = house_id(g);
+        for (g, &hid) in groups.iter().zip(&house_ids) {
             for o in &g.occupants {
                 occ.push((hid, o));
             }
@@ -805,9 +865,16 @@ async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, repor
         insert_batches!(tx, "INSERT INTO occupants (house_id, kind, name, phone)", " ON CONFLICT (house_id, name) DO UPDATE SET kind = excluded.kind, phone = excluded.phone", 4, occ,
             |q, x| q.bind(x.0).bind(x.1.kind.code()).bind(&x.1.name).bind(&x.1.phone));
 
-        for e in &estate_ids {
-            sqlx::query(REFRESH_HOUSE_COUNT).bind(e).execute(&mut *tx).await?;
-            sqlx::query("UPDATE estates SET updated_at = $1 WHERE id = $2").bind(Utc::now()).bind(e).execute(&mut *tx).await?;
+        // House counts (as REFRESH_HOUSE_COUNT, for many estates per statement).
+        let now = Utc::now();
+        for chunk in estate_ids.chunks(500) {
+            sqlx::query(dynamic(format!(
+                "UPDATE estates SET house_count = (SELECT COUNT(*) FROM houses h WHERE h.estate_id = estates.id), updated_at = $1 WHERE id IN {}",
+                in_list(chunk)
+            )))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         progress.inc(total_groups - 2 * (total_groups / 3));
