@@ -74,16 +74,21 @@ CREATE TABLE houses (
 CREATE INDEX houses_estate ON houses(estate_id);
 
 CREATE TABLE owners (
-    id         INTEGER PRIMARY KEY,
-    owner_key  TEXT NOT NULL UNIQUE,         -- id:<ID number> | uscc:<code> | name:<house id>:<name>
-    kind       TEXT NOT NULL,                -- person | organisation
-    name       TEXT NOT NULL,
-    id_number  TEXT,
-    uscc       TEXT,
-    phone      TEXT
+    id             INTEGER PRIMARY KEY,
+    owner_key      TEXT NOT NULL UNIQUE,     -- idh:<ID number hash> | uscc:<code> | name:<house id>:<name>
+    kind           TEXT NOT NULL,            -- person | organisation
+    name           TEXT NOT NULL,
+    id_number_enc  TEXT,                     -- personal data: encrypted, keyed hash, mask (see store::pii)
+    id_number_hash TEXT,
+    id_number_mask TEXT,
+    uscc           TEXT,
+    phone_enc      TEXT,
+    phone_hash     TEXT,
+    phone_mask     TEXT
 );
 CREATE INDEX owners_name ON owners(name);
-CREATE INDEX owners_phone ON owners(phone);
+CREATE INDEX owners_id_hash ON owners(id_number_hash);
+CREATE INDEX owners_phone_hash ON owners(phone_hash);
 
 CREATE TABLE ownerships (
     house_id BIGINT NOT NULL REFERENCES houses(id) ON DELETE CASCADE,
@@ -96,8 +101,9 @@ CREATE TABLE occupants (
     id       INTEGER PRIMARY KEY,
     house_id BIGINT NOT NULL REFERENCES houses(id) ON DELETE CASCADE,
     kind     TEXT NOT NULL,                  -- family | tenant | temporary
-    name     TEXT NOT NULL,
-    phone    TEXT,
+    name       TEXT NOT NULL,
+    phone_enc  TEXT,
+    phone_mask TEXT,
     UNIQUE (house_id, name)
 );
 

@@ -34,6 +34,8 @@ pub enum StoreError {
     #[error("not found")]
     NotFound,
     #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
     Invalid(String),
     #[error("数据冲突: {0}")]
     Conflict(String),

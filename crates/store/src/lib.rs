@@ -3,10 +3,14 @@
 
 #![forbid(unsafe_code)]
 
+pub mod access;
+pub mod account;
+pub mod audit;
 pub mod db;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod pii;
 pub mod region;
 pub mod registry;
 pub mod stats;

@@ -2,8 +2,11 @@
 //! service contracts. Every list is filtered by a region prefix (the caller's region in
 //! focus), paged, and counts its total up to [`COUNT_CAP`].
 
+use crate::access::Access;
+use crate::audit::snapshot;
 use crate::db::{Db, Result, StoreError, dynamic};
-use crate::{begin_write, on};
+use crate::{audit, begin_write, on};
+use wuye_domain::account::{Action, Resource};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use wuye_domain::region::{RegionCode, RegionLevel};
@@ -174,13 +177,14 @@ pub enum CoveredFilter {
     Uncovered,
 }
 
-pub async fn list_estates(db: &Db, q: &ListQuery, covered: Option<CoveredFilter>, today: NaiveDate) -> Result<Page<Estate>> {
+pub async fn list_estates(db: &Db, a: &Access, q: &ListQuery, covered: Option<CoveredFilter>, today: NaiveDate) -> Result<Page<Estate>> {
+    a.require(Action::View, Resource::Estate)?;
     let cov = match covered {
         None => "",
         Some(CoveredFilter::Covered) => " AND EXISTS (SELECT 1 FROM service_contracts c WHERE c.estate_id = e.id AND c.start_date <= $1 AND (c.end_date IS NULL OR c.end_date >= $1))",
         Some(CoveredFilter::Uncovered) => " AND NOT EXISTS (SELECT 1 FROM service_contracts c WHERE c.estate_id = e.id AND c.start_date <= $1 AND (c.end_date IS NULL OR c.end_date >= $1))",
     };
-    let filter = format!(" WHERE e.region_code LIKE $2 AND ($3 = '' OR e.name LIKE $4 OR e.address LIKE $4){cov}");
+    let filter = format!(" WHERE e.region_code LIKE $2 AND ($3 = '' OR e.name LIKE $4 OR e.address LIKE $4){cov} AND {}", a.estates_sql("e", today));
     let ord = order(q.sort.as_deref(), &[("name", "e.name"), ("houses", "e.house_count"), ("area", "e.building_area"), ("region", "e.region_code"), ("year", "e.year_built")], "e.region_code, e.name");
     let sql = format!("{ESTATE_SELECT}{filter} ORDER BY {ord}, e.id LIMIT $5 OFFSET $6");
     let count = format!("SELECT COUNT(*) FROM (SELECT 1 FROM estates e{filter} LIMIT {}) x", COUNT_CAP + 1);
@@ -197,14 +201,29 @@ fn page<T>(items: Vec<T>, total: i64, q: &ListQuery) -> Page<T> {
     Page { items, total: total.min(COUNT_CAP), more: total > COUNT_CAP, page: q.page(), per_page: q.per_page() }
 }
 
-pub async fn get_estate(db: &Db, id: i64, today: NaiveDate) -> Result<Estate> {
-    let sql = format!("{ESTATE_SELECT} WHERE e.id = $2");
+/// One estate, if the caller reaches it ([`StoreError::NotFound`] otherwise).
+pub async fn get_estate(db: &Db, a: &Access, id: i64, today: NaiveDate) -> Result<Estate> {
+    a.require(Action::View, Resource::Estate)?;
+    let sql = format!("{ESTATE_SELECT} WHERE e.id = $2 AND {}", a.estates_sql("e", today));
     on!(db, p => sqlx::query_as::<_, Estate>(dynamic(sql)).bind(today).bind(id).fetch_optional(p).await)?.ok_or(StoreError::NotFound)
 }
 
-/// Finds an estate by its natural key (community code, name).
-pub async fn find_estate(db: &Db, region_code: &str, name: &str) -> Result<Option<i64>> {
+/// Finds an estate the caller reaches by its natural key (community code, name).
+pub async fn find_estate(db: &Db, a: &Access, region_code: &str, name: &str, today: NaiveDate) -> Result<Option<i64>> {
+    let sql = format!("SELECT e.id FROM estates e WHERE e.region_code = $1 AND e.name = $2 AND {}", a.estates_sql("e", today));
+    Ok(on!(db, p => sqlx::query_scalar(dynamic(sql)).bind(region_code).bind(name).fetch_optional(p).await)?)
+}
+
+async fn estate_id_taken(db: &Db, region_code: &str, name: &str) -> Result<Option<i64>> {
     Ok(on!(db, p => sqlx::query_scalar("SELECT id FROM estates WHERE region_code = $1 AND name = $2").bind(region_code).bind(name).fetch_optional(p).await)?)
+}
+
+fn in_reach(a: &Access, code: &RegionCode) -> Result<()> {
+    if a.reaches_region(code.as_str()) {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden(format!("区划 {code} 不在您的管辖范围内")))
+    }
 }
 
 async fn check_community(db: &Db, code: &RegionCode) -> Result<()> {
@@ -222,39 +241,55 @@ fn invalid(errors: Vec<FieldError>) -> StoreError {
 
 /// Creates an estate. Errors: invalid fields, a region that is not a community, or an
 /// estate of the same name in the same community ([`StoreError::Conflict`]).
-pub async fn create_estate(db: &Db, e: &EstateInput, this_year: i32) -> Result<i64> {
+pub async fn create_estate(db: &Db, a: &Access, e: &EstateInput, this_year: i32) -> Result<i64> {
+    a.require(Action::Create, Resource::Estate)?;
     let errs = e.validate(this_year);
     if !errs.is_empty() {
         return Err(invalid(errs));
     }
+    in_reach(a, &e.region_code)?;
     check_community(db, &e.region_code).await?;
-    if find_estate(db, e.region_code.as_str(), &e.name).await?.is_some() {
+    if estate_id_taken(db, e.region_code.as_str(), &e.name).await?.is_some() {
         return Err(StoreError::Conflict(format!("该社区已有名为「{}」的小区", e.name)));
     }
     let now = Utc::now();
-    Ok(on!(db, p => sqlx::query_scalar(
-        "INSERT INTO estates (name, region_code, address, kind, year_built, land_area, building_area, has_elevator, management, house_count, created_at, updated_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,0,$10,$10) RETURNING id")
-        .bind(&e.name).bind(e.region_code.as_str()).bind(&e.address).bind(e.kind.code()).bind(e.year_built).bind(e.land_area)
-        .bind(e.building_area).bind(e.has_elevator).bind(e.management.code()).bind(now).fetch_one(p).await)?)
+    on!(db, p => {
+        let mut tx = begin_write!(db, p)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO estates (name, region_code, address, kind, year_built, land_area, building_area, has_elevator, management, house_count, created_at, updated_at)
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,0,$10,$10) RETURNING id")
+            .bind(&e.name).bind(e.region_code.as_str()).bind(&e.address).bind(e.kind.code()).bind(e.year_built).bind(e.land_area)
+            .bind(e.building_area).bind(e.has_elevator).bind(e.management.code()).bind(now).fetch_one(&mut *tx).await?;
+        audit!(tx, a.actor(), "create", "estate", id, None, snapshot(e));
+        tx.commit().await?;
+        Ok::<i64, StoreError>(id)
+    })
 }
 
-pub async fn update_estate(db: &Db, id: i64, e: &EstateInput, this_year: i32) -> Result<()> {
+pub async fn update_estate(db: &Db, a: &Access, id: i64, e: &EstateInput, this_year: i32, today: NaiveDate) -> Result<()> {
+    let before = get_estate(db, a, id, today).await?.to_input();
+    a.require(Action::Edit, Resource::Estate)?;
     let errs = e.validate(this_year);
     if !errs.is_empty() {
         return Err(invalid(errs));
     }
+    in_reach(a, &e.region_code)?;
     check_community(db, &e.region_code).await?;
-    if let Some(other) = find_estate(db, e.region_code.as_str(), &e.name).await? {
+    if let Some(other) = estate_id_taken(db, e.region_code.as_str(), &e.name).await? {
         if other != id {
             return Err(StoreError::Conflict(format!("该社区已有名为「{}」的小区", e.name)));
         }
     }
-    let n = on!(db, p => sqlx::query(
-        "UPDATE estates SET name=$1, region_code=$2, address=$3, kind=$4, year_built=$5, land_area=$6, building_area=$7, has_elevator=$8, management=$9, updated_at=$10 WHERE id=$11")
-        .bind(&e.name).bind(e.region_code.as_str()).bind(&e.address).bind(e.kind.code()).bind(e.year_built).bind(e.land_area)
-        .bind(e.building_area).bind(e.has_elevator).bind(e.management.code()).bind(Utc::now()).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    on!(db, p => {
+        let mut tx = begin_write!(db, p)?;
+        sqlx::query(
+            "UPDATE estates SET name=$1, region_code=$2, address=$3, kind=$4, year_built=$5, land_area=$6, building_area=$7, has_elevator=$8, management=$9, updated_at=$10 WHERE id=$11")
+            .bind(&e.name).bind(e.region_code.as_str()).bind(&e.address).bind(e.kind.code()).bind(e.year_built).bind(e.land_area)
+            .bind(e.building_area).bind(e.has_elevator).bind(e.management.code()).bind(Utc::now()).bind(id).execute(&mut *tx).await?;
+        audit!(tx, a.actor(), "update", "estate", id, snapshot(&before), snapshot(e));
+        tx.commit().await?;
+        Ok::<(), StoreError>(())
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -277,32 +312,49 @@ impl Building {
     }
 }
 
-pub async fn list_buildings(db: &Db, estate_id: i64) -> Result<Vec<Building>> {
-    Ok(on!(db, p => sqlx::query_as::<_, Building>(
+/// Buildings of an estate the caller reaches.
+pub async fn list_buildings(db: &Db, a: &Access, estate_id: i64, today: NaiveDate) -> Result<Vec<Building>> {
+    a.require(Action::View, Resource::House)?;
+    let sql = format!(
         "SELECT b.id, b.estate_id, b.no, b.floors, b.has_elevator,
             (SELECT COUNT(*) FROM units u WHERE u.building_id = b.id AND u.no <> '') AS unit_count,
             (SELECT COUNT(*) FROM houses h WHERE h.building_id = b.id) AS house_count
-         FROM buildings b WHERE b.estate_id = $1 ORDER BY LENGTH(b.no), b.no")
-        .bind(estate_id).fetch_all(p).await)?)
+         FROM buildings b JOIN estates e ON e.id = b.estate_id WHERE b.estate_id = $1 AND {} ORDER BY LENGTH(b.no), b.no",
+        a.estates_sql("e", today)
+    );
+    Ok(on!(db, p => sqlx::query_as::<_, Building>(dynamic(sql)).bind(estate_id).fetch_all(p).await)?)
 }
 
-pub async fn get_building(db: &Db, id: i64) -> Result<Building> {
-    on!(db, p => sqlx::query_as::<_, Building>(
+pub async fn get_building(db: &Db, a: &Access, id: i64, today: NaiveDate) -> Result<Building> {
+    a.require(Action::View, Resource::House)?;
+    let sql = format!(
         "SELECT b.id, b.estate_id, b.no, b.floors, b.has_elevator,
             (SELECT COUNT(*) FROM units u WHERE u.building_id = b.id AND u.no <> '') AS unit_count,
             (SELECT COUNT(*) FROM houses h WHERE h.building_id = b.id) AS house_count
-         FROM buildings b WHERE b.id = $1").bind(id).fetch_optional(p).await)?.ok_or(StoreError::NotFound)
+         FROM buildings b JOIN estates e ON e.id = b.estate_id WHERE b.id = $1 AND {}",
+        a.estates_sql("e", today)
+    );
+    on!(db, p => sqlx::query_as::<_, Building>(dynamic(sql)).bind(id).fetch_optional(p).await)?.ok_or(StoreError::NotFound)
 }
 
 /// Updates a building's number of floors and elevator flag.
-pub async fn update_building(db: &Db, id: i64, floors: Option<i32>, has_elevator: Option<bool>) -> Result<()> {
+pub async fn update_building(db: &Db, a: &Access, id: i64, floors: Option<i32>, has_elevator: Option<bool>, today: NaiveDate) -> Result<()> {
+    let before = get_building(db, a, id, today).await?;
+    a.require(Action::Edit, Resource::House)?;
     if let Some(f) = floors {
         if !(1..=200).contains(&f) {
             return Err(StoreError::Invalid("总层数应在 1 至 200 之间".into()));
         }
     }
-    let n = on!(db, p => sqlx::query("UPDATE buildings SET floors = $1, has_elevator = $2 WHERE id = $3").bind(floors).bind(has_elevator).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    on!(db, p => {
+        let mut tx = begin_write!(db, p)?;
+        sqlx::query("UPDATE buildings SET floors = $1, has_elevator = $2 WHERE id = $3").bind(floors).bind(has_elevator).bind(id).execute(&mut *tx).await?;
+        audit!(tx, a.actor(), "update", "building", id,
+            Some(serde_json::json!({"floors": before.floors, "has_elevator": before.has_elevator})),
+            Some(serde_json::json!({"floors": floors, "has_elevator": has_elevator})));
+        tx.commit().await?;
+        Ok::<(), StoreError>(())
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -368,9 +420,11 @@ pub struct HouseFilter {
     pub building_id: Option<i64>,
 }
 
-pub async fn list_houses(db: &Db, q: &ListQuery, f: &HouseFilter) -> Result<Page<House>> {
-    let filter = " WHERE e.region_code LIKE $1 AND ($2 = 0 OR h.estate_id = $2) AND ($3 = 0 OR h.building_id = $3)
-        AND ($4 = '' OR h.room_no LIKE $5 OR EXISTS (SELECT 1 FROM ownerships w JOIN owners o ON o.id = w.owner_id WHERE w.house_id = h.id AND o.name LIKE $5))";
+pub async fn list_houses(db: &Db, a: &Access, q: &ListQuery, f: &HouseFilter, today: NaiveDate) -> Result<Page<House>> {
+    a.require(Action::View, Resource::House)?;
+    let filter = format!(" WHERE e.region_code LIKE $1 AND ($2 = 0 OR h.estate_id = $2) AND ($3 = 0 OR h.building_id = $3)
+        AND ($4 = '' OR h.room_no LIKE $5 OR EXISTS (SELECT 1 FROM ownerships w JOIN owners o ON o.id = w.owner_id WHERE w.house_id = h.id AND o.name LIKE $5)) AND {}",
+        a.houses_sql("h", "e", today));
     let ord = order(q.sort.as_deref(), &[("room", "h.room_no"), ("area", "h.building_area"), ("floor", "h.floor")], "e.region_code, e.name, LENGTH(b.no), b.no, u.no, h.floor, h.room_no");
     let sql = format!("{HOUSE_SELECT}{filter} ORDER BY {ord}, h.id LIMIT $6 OFFSET $7");
     let count = format!("SELECT COUNT(*) FROM (SELECT 1 FROM houses h JOIN estates e ON e.id = h.estate_id{filter} LIMIT {}) x", COUNT_CAP + 1);
@@ -407,8 +461,10 @@ async fn fill_owner_names(db: &Db, houses: &mut [House]) -> Result<()> {
     Ok(())
 }
 
-pub async fn get_house(db: &Db, id: i64) -> Result<House> {
-    let sql = format!("{HOUSE_SELECT} WHERE h.id = $1");
+/// One house, if the caller reaches it.
+pub async fn get_house(db: &Db, a: &Access, id: i64, today: NaiveDate) -> Result<House> {
+    a.require(Action::View, Resource::House)?;
+    let sql = format!("{HOUSE_SELECT} WHERE h.id = $1 AND {}", a.houses_sql("h", "e", today));
     let mut v: Vec<House> = on!(db, p => sqlx::query_as::<_, House>(dynamic(sql)).bind(id).fetch_all(p).await)?;
     fill_owner_names(db, &mut v).await?;
     v.pop().ok_or(StoreError::NotFound)
@@ -432,19 +488,17 @@ macro_rules! building_unit_ids {
 pub(crate) const REFRESH_HOUSE_COUNT: &str =
     "UPDATE estates SET house_count = (SELECT COUNT(*) FROM houses h WHERE h.estate_id = estates.id) WHERE id = $1";
 
-/// Creates a house in an estate (creating its building and unit as needed).
-/// Errors: invalid fields; a house with the same building, unit and room number.
-pub async fn create_house(db: &Db, estate_id: i64, h: &HouseInput) -> Result<i64> {
+/// Creates a house in an estate the caller reaches (creating its building and unit as
+/// needed). Errors: invalid fields; a house with the same building, unit and room number.
+pub async fn create_house(db: &Db, a: &Access, estate_id: i64, h: &HouseInput, today: NaiveDate) -> Result<i64> {
+    get_estate(db, a, estate_id, today).await?;
+    a.require(Action::Create, Resource::House)?;
     let errs = h.validate();
     if !errs.is_empty() {
         return Err(invalid(errs));
     }
-    let id: i64 = on!(db, p => {
+    on!(db, p => {
         let mut tx = begin_write!(db, p)?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM estates WHERE id = $1").bind(estate_id).fetch_optional(&mut *tx).await?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound);
-        }
         let (bid, uid) = building_unit_ids!(tx, estate_id, &h.building_no, &h.unit_no);
         let dup: Option<i64> = sqlx::query_scalar("SELECT id FROM houses WHERE unit_id = $1 AND room_no = $2").bind(uid).bind(&h.room_no).fetch_optional(&mut *tx).await?;
         if dup.is_some() {
@@ -456,22 +510,23 @@ pub async fn create_house(db: &Db, estate_id: i64, h: &HouseInput) -> Result<i64
             .bind(estate_id).bind(bid).bind(uid).bind(&h.room_no).bind(h.floor).bind(h.building_area).bind(h.exclusive_area)
             .bind(h.house_use.code()).bind(h.status.code()).fetch_one(&mut *tx).await?;
         sqlx::query(REFRESH_HOUSE_COUNT).bind(estate_id).execute(&mut *tx).await?;
+        audit!(tx, a.actor(), "create", "house", id, None, snapshot(h));
         tx.commit().await?;
         Ok::<i64, StoreError>(id)
-    })?;
-    Ok(id)
+    })
 }
 
 /// Updates a house (it may move to another building, unit or room number of its estate).
-pub async fn update_house(db: &Db, id: i64, h: &HouseInput) -> Result<()> {
+pub async fn update_house(db: &Db, a: &Access, id: i64, h: &HouseInput, today: NaiveDate) -> Result<()> {
+    let before = get_house(db, a, id, today).await?;
+    a.require(Action::Edit, Resource::House)?;
     let errs = h.validate();
     if !errs.is_empty() {
         return Err(invalid(errs));
     }
+    let estate_id = before.estate_id;
     on!(db, p => {
         let mut tx = begin_write!(db, p)?;
-        let estate_id: Option<i64> = sqlx::query_scalar("SELECT estate_id FROM houses WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
-        let Some(estate_id) = estate_id else { return Err(StoreError::NotFound) };
         let (bid, uid) = building_unit_ids!(tx, estate_id, &h.building_no, &h.unit_no);
         let dup: Option<i64> = sqlx::query_scalar("SELECT id FROM houses WHERE unit_id = $1 AND room_no = $2 AND id <> $3").bind(uid).bind(&h.room_no).bind(id).fetch_optional(&mut *tx).await?;
         if dup.is_some() {
@@ -480,6 +535,7 @@ pub async fn update_house(db: &Db, id: i64, h: &HouseInput) -> Result<()> {
         sqlx::query("UPDATE houses SET building_id=$1, unit_id=$2, room_no=$3, floor=$4, building_area=$5, exclusive_area=$6, house_use=$7, status=$8 WHERE id=$9")
             .bind(bid).bind(uid).bind(&h.room_no).bind(h.floor).bind(h.building_area).bind(h.exclusive_area)
             .bind(h.house_use.code()).bind(h.status.code()).bind(id).execute(&mut *tx).await?;
+        audit!(tx, a.actor(), "update", "house", id, snapshot(&before.to_input()), snapshot(h));
         tx.commit().await?;
         Ok::<(), StoreError>(())
     })
@@ -488,15 +544,19 @@ pub async fn update_house(db: &Db, id: i64, h: &HouseInput) -> Result<()> {
 // ---------------------------------------------------------------------------------------
 // Owners and occupants
 
+/// An owner as shown: personal data masked (see [`crate::pii`]).
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Owner {
     pub id: i64,
     /// person | organisation
     pub kind: String,
     pub name: String,
-    pub id_number: Option<String>,
+    /// Masked ID number (`640104********1234`).
+    pub id_number_mask: Option<String>,
+    /// Unified social credit code (organisations; not personal data).
     pub uscc: Option<String>,
-    pub phone: Option<String>,
+    /// Masked phone (`139****5678`).
+    pub phone_mask: Option<String>,
     /// Houses owned (alone or with co-owners).
     pub house_count: i64,
 }
@@ -505,54 +565,88 @@ impl Owner {
     pub fn kind_zh(&self) -> &'static str {
         OwnerKind::parse(&self.kind).map(|k| k.label_zh()).unwrap_or("")
     }
-    pub fn to_input(&self) -> OwnerInput {
-        OwnerInput {
-            kind: OwnerKind::parse(&self.kind).unwrap_or(OwnerKind::Person),
-            name: self.name.clone(),
-            id_number: self.id_number.clone(),
-            uscc: self.uscc.clone(),
-            phone: self.phone.clone(),
-        }
+    /// The identifier to show: the masked ID number, or the USCC.
+    pub fn id_text(&self) -> String {
+        self.id_number_mask.clone().or_else(|| self.uscc.clone()).unwrap_or_default()
     }
 }
 
-const OWNER_SELECT: &str = "SELECT o.id, o.kind, o.name, o.id_number, o.uscc, o.phone,
+const OWNER_SELECT: &str = "SELECT o.id, o.kind, o.name, o.id_number_mask, o.uscc, o.phone_mask,
     (SELECT COUNT(*) FROM ownerships w WHERE w.owner_id = o.id) AS house_count FROM owners o";
 
-/// Owners with a house in the region; `q` matches the name, or exactly an ID number,
-/// USCC or phone.
-pub async fn list_owners(db: &Db, q: &ListQuery) -> Result<Page<Owner>> {
+/// The stored key of an owner: `idh:<ID number hash>`, `uscc:<code>`, or `name:<house>:<name>`
+/// for an owner known only by name within one house.
+pub fn owner_key(o: &OwnerInput, keys: &crate::pii::Keyring, house_id: i64) -> String {
+    if let Some(i) = &o.id_number {
+        format!("idh:{}", keys.search_hash(i))
+    } else if let Some(u) = &o.uscc {
+        format!("uscc:{u}")
+    } else {
+        format!("name:{house_id}:{}", o.name)
+    }
+}
+
+/// What the audit trail keeps of an owner: masks and search hashes, never the numbers.
+pub fn owner_snapshot(o: &OwnerInput, keys: &crate::pii::Keyring) -> serde_json::Value {
+    let id = o.id_number.as_deref().map(|i| keys.protect_id(i));
+    let ph = o.phone.as_deref().map(|p| keys.protect_phone(p));
+    serde_json::json!({
+        "kind": o.kind.code(), "name": o.name, "uscc": o.uscc,
+        "id_number_mask": id.as_ref().map(|x| &x.mask), "id_number_hash": id.as_ref().map(|x| &x.hash),
+        "phone_mask": ph.as_ref().map(|x| &x.mask), "phone_hash": ph.as_ref().map(|x| &x.hash),
+    })
+}
+
+fn pii_err(e: crate::pii::KeyError) -> StoreError {
+    StoreError::Invalid(e.to_string())
+}
+
+/// Owners the caller reaches with a house in the region; `q` matches the name, or exactly
+/// an ID number, USCC or phone (through their keyed hashes).
+pub async fn list_owners(db: &Db, a: &Access, q: &ListQuery, today: NaiveDate) -> Result<Page<Owner>> {
+    a.require(Action::View, Resource::Owner)?;
+    let keys = crate::pii::keys().map_err(pii_err)?;
     let region_clause = if q.region_like() == "%" {
         ""
     } else {
         " AND EXISTS (SELECT 1 FROM ownerships w JOIN houses h ON h.id = w.house_id JOIN estates e ON e.id = h.estate_id WHERE w.owner_id = o.id AND e.region_code LIKE $1)"
     };
-    let filter = format!(" WHERE ($1 = $1){region_clause} AND ($2 = '' OR o.name LIKE $3 OR o.id_number = $2 OR o.uscc = $2 OR o.phone = $2)");
-    let sql = format!("{OWNER_SELECT}{filter} ORDER BY o.id LIMIT $4 OFFSET $5");
+    let text = q.text();
+    // An exact search by ID number or phone goes through the keyed hash.
+    let exact = wuye_domain::ids::validate_id_number(&text).ok().or_else(|| wuye_domain::ids::validate_phone(&text).ok()).map(|v| keys.search_hash(&v)).unwrap_or_else(|| "-".into());
+    let filter = format!(
+        " WHERE ($1 = $1){region_clause} AND ($2 = '' OR o.name LIKE $3 OR o.uscc = $2 OR o.id_number_hash = $4 OR o.phone_hash = $4) AND {}",
+        a.owners_sql("o", today)
+    );
+    let sql = format!("{OWNER_SELECT}{filter} ORDER BY o.id LIMIT $5 OFFSET $6");
     let count = format!("SELECT COUNT(*) FROM (SELECT 1 FROM owners o{filter} LIMIT {}) x", COUNT_CAP + 1);
-    let (rl, t, tl) = (q.region_like(), q.text(), q.text_like());
+    let (rl, tl) = (q.region_like(), q.text_like());
     let (items, total) = on!(db, p => {
-        let items = sqlx::query_as::<_, Owner>(dynamic(sql)).bind(&rl).bind(&t).bind(&tl).bind(q.per_page()).bind(q.offset()).fetch_all(p).await?;
-        let total: i64 = sqlx::query_scalar(dynamic(count)).bind(&rl).bind(&t).bind(&tl).fetch_one(p).await?;
+        let items = sqlx::query_as::<_, Owner>(dynamic(sql)).bind(&rl).bind(&text).bind(&tl).bind(&exact).bind(q.per_page()).bind(q.offset()).fetch_all(p).await?;
+        let total: i64 = sqlx::query_scalar(dynamic(count)).bind(&rl).bind(&text).bind(&tl).bind(&exact).fetch_one(p).await?;
         Ok::<_, StoreError>((items, total))
     })?;
     Ok(page(items, total, q))
 }
 
-pub async fn get_owner(db: &Db, id: i64) -> Result<Owner> {
-    let sql = format!("{OWNER_SELECT} WHERE o.id = $1");
+pub async fn get_owner(db: &Db, a: &Access, id: i64, today: NaiveDate) -> Result<Owner> {
+    a.require(Action::View, Resource::Owner)?;
+    let sql = format!("{OWNER_SELECT} WHERE o.id = $1 AND {}", a.owners_sql("o", today));
     on!(db, p => sqlx::query_as::<_, Owner>(dynamic(sql)).bind(id).fetch_optional(p).await)?.ok_or(StoreError::NotFound)
 }
 
-/// Owners of a house.
-pub async fn house_owners(db: &Db, house_id: i64) -> Result<Vec<Owner>> {
+/// Owners of a house the caller reaches.
+pub async fn house_owners(db: &Db, a: &Access, house_id: i64, today: NaiveDate) -> Result<Vec<Owner>> {
+    get_house(db, a, house_id, today).await?;
+    a.require(Action::View, Resource::Owner)?;
     let sql = format!("{OWNER_SELECT} JOIN ownerships x ON x.owner_id = o.id WHERE x.house_id = $1 ORDER BY o.id");
     Ok(on!(db, p => sqlx::query_as::<_, Owner>(dynamic(sql)).bind(house_id).fetch_all(p).await)?)
 }
 
-/// Houses of an owner.
-pub async fn owner_houses(db: &Db, owner_id: i64) -> Result<Vec<House>> {
-    let sql = format!("{HOUSE_SELECT} JOIN ownerships w ON w.house_id = h.id WHERE w.owner_id = $1 ORDER BY e.name, b.no, u.no, h.room_no");
+/// Houses of an owner that the caller reaches.
+pub async fn owner_houses(db: &Db, a: &Access, owner_id: i64, today: NaiveDate) -> Result<Vec<House>> {
+    a.require(Action::View, Resource::House)?;
+    let sql = format!("{HOUSE_SELECT} JOIN ownerships w ON w.house_id = h.id WHERE w.owner_id = $1 AND {} ORDER BY e.name, b.no, u.no, h.room_no", a.houses_sql("h", "e", today));
     Ok(on!(db, p => sqlx::query_as::<_, House>(dynamic(sql)).bind(owner_id).fetch_all(p).await)?)
 }
 
@@ -563,7 +657,8 @@ pub struct Occupant {
     /// family | tenant | temporary
     pub kind: String,
     pub name: String,
-    pub phone: Option<String>,
+    /// Masked phone.
+    pub phone_mask: Option<String>,
 }
 
 impl Occupant {
@@ -572,82 +667,149 @@ impl Occupant {
     }
 }
 
-pub async fn house_occupants(db: &Db, house_id: i64) -> Result<Vec<Occupant>> {
-    Ok(on!(db, p => sqlx::query_as::<_, Occupant>("SELECT id, house_id, kind, name, phone FROM occupants WHERE house_id = $1 ORDER BY id")
+pub async fn house_occupants(db: &Db, a: &Access, house_id: i64, today: NaiveDate) -> Result<Vec<Occupant>> {
+    get_house(db, a, house_id, today).await?;
+    a.require(Action::View, Resource::Owner)?;
+    Ok(on!(db, p => sqlx::query_as::<_, Occupant>("SELECT id, house_id, kind, name, phone_mask FROM occupants WHERE house_id = $1 ORDER BY id")
         .bind(house_id).fetch_all(p).await)?)
-}
-
-fn owner_key(o: &OwnerInput, house_id: i64) -> String {
-    o.global_key().unwrap_or_else(|| format!("name:{house_id}:{}", o.name))
 }
 
 /// Adds an owner to a house (a co-owner when the house already has owners). An owner with
 /// the same ID number or USCC is reused (and must carry the same name).
-pub async fn add_house_owner(db: &Db, house_id: i64, o: &OwnerInput) -> Result<i64> {
+pub async fn add_house_owner(db: &Db, a: &Access, house_id: i64, o: &OwnerInput, today: NaiveDate) -> Result<i64> {
+    let house = get_house(db, a, house_id, today).await?;
+    a.require(Action::Edit, Resource::Owner)?;
+    if house.status == "unsold" {
+        return Err(StoreError::Invalid("未售房屋属于建设单位，请先把房屋状态改为已售或已交付".into()));
+    }
     let mut o = o.clone();
     let errs = o.normalize();
     if !errs.is_empty() {
         return Err(invalid(errs));
     }
-    let key = owner_key(&o, house_id);
+    let keys = crate::pii::keys().map_err(pii_err)?;
+    let key = owner_key(&o, &keys, house_id);
+    let idp = o.id_number.as_deref().map(|i| keys.protect_id(i));
+    let php = o.phone.as_deref().map(|p| keys.protect_phone(p));
     on!(db, p => {
         let mut tx = begin_write!(db, p)?;
-        let status: Option<String> = sqlx::query_scalar("SELECT status FROM houses WHERE id = $1").bind(house_id).fetch_optional(&mut *tx).await?;
-        match status.as_deref() {
-            None => return Err(StoreError::NotFound),
-            Some("unsold") => return Err(StoreError::Invalid("未售房屋属于建设单位，请先把房屋状态改为已售或已交付".into())),
-            _ => {}
-        }
         let existing: Option<(i64, String)> = sqlx::query_as("SELECT id, name FROM owners WHERE owner_key = $1").bind(&key).fetch_optional(&mut *tx).await?;
         let oid = match existing {
             Some((id, name)) if name != o.name => return Err(StoreError::Conflict(format!("该证件号码已登记为业主「{name}」（编号 {id}）"))),
             Some((id, _)) => id,
-            None => sqlx::query_scalar("INSERT INTO owners (owner_key, kind, name, id_number, uscc, phone) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id")
-                .bind(&key).bind(o.kind.code()).bind(&o.name).bind(&o.id_number).bind(&o.uscc).bind(&o.phone).fetch_one(&mut *tx).await?,
+            None => {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO owners (owner_key, kind, name, id_number_enc, id_number_hash, id_number_mask, uscc, phone_enc, phone_hash, phone_mask)
+                     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id")
+                    .bind(&key).bind(o.kind.code()).bind(&o.name)
+                    .bind(idp.as_ref().map(|x| &x.enc)).bind(idp.as_ref().map(|x| &x.hash)).bind(idp.as_ref().map(|x| &x.mask))
+                    .bind(&o.uscc)
+                    .bind(php.as_ref().map(|x| &x.enc)).bind(php.as_ref().map(|x| &x.hash)).bind(php.as_ref().map(|x| &x.mask))
+                    .fetch_one(&mut *tx).await?;
+                audit!(tx, a.actor(), "create", "owner", id, None, Some(owner_snapshot(&o, &keys)));
+                id
+            }
         };
         let n = sqlx::query("INSERT INTO ownerships (house_id, owner_id) VALUES ($1, $2) ON CONFLICT DO NOTHING").bind(house_id).bind(oid).execute(&mut *tx).await?.rows_affected();
         if n == 0 {
             return Err(StoreError::Conflict(format!("「{}」已是该房屋的业主", o.name)));
         }
+        audit!(tx, a.actor(), "add_owner", "house", house_id, None, Some(serde_json::json!({"owner_id": oid, "name": o.name})));
         tx.commit().await?;
         Ok::<i64, StoreError>(oid)
     })
 }
 
 /// Removes an owner from a house (the owner record stays, with its other houses).
-pub async fn remove_house_owner(db: &Db, house_id: i64, owner_id: i64) -> Result<()> {
-    let n = on!(db, p => sqlx::query("DELETE FROM ownerships WHERE house_id = $1 AND owner_id = $2").bind(house_id).bind(owner_id).execute(p).await.map(|r| r.rows_affected()))?;
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+pub async fn remove_house_owner(db: &Db, a: &Access, house_id: i64, owner_id: i64, today: NaiveDate) -> Result<()> {
+    get_house(db, a, house_id, today).await?;
+    a.require(Action::Edit, Resource::Owner)?;
+    on!(db, p => {
+        let mut tx = begin_write!(db, p)?;
+        let n = sqlx::query("DELETE FROM ownerships WHERE house_id = $1 AND owner_id = $2").bind(house_id).bind(owner_id).execute(&mut *tx).await?.rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit!(tx, a.actor(), "remove_owner", "house", house_id, Some(serde_json::json!({"owner_id": owner_id})), None);
+        tx.commit().await?;
+        Ok::<(), StoreError>(())
+    })
 }
 
-/// Updates an owner's name, identifiers and phone.
-pub async fn update_owner(db: &Db, id: i64, o: &OwnerInput) -> Result<()> {
+/// Updates an owner's name, identifiers and phone. An identifier left empty keeps the
+/// stored one (the form shows only masks, so it cannot send the number back).
+pub async fn update_owner(db: &Db, a: &Access, id: i64, o: &OwnerInput, today: NaiveDate) -> Result<()> {
+    let before = get_owner(db, a, id, today).await?;
+    a.require(Action::Edit, Resource::Owner)?;
     let mut o = o.clone();
     let errs = o.normalize();
     if !errs.is_empty() {
         return Err(invalid(errs));
     }
+    let keys = crate::pii::keys().map_err(pii_err)?;
+    let idp = o.id_number.as_deref().map(|i| keys.protect_id(i));
+    let php = o.phone.as_deref().map(|p| keys.protect_phone(p));
     on!(db, p => {
         let mut tx = begin_write!(db, p)?;
-        let old: Option<String> = sqlx::query_scalar("SELECT owner_key FROM owners WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
-        let Some(old) = old else { return Err(StoreError::NotFound) };
-        let key = match o.global_key() {
-            Some(k) => k,
-            None if old.starts_with("name:") => {
-                let house = old.split(':').nth(1).unwrap_or("0").to_string();
-                format!("name:{house}:{}", o.name)
-            }
-            None => format!("name:o{id}:{}", o.name),
+        let old: (String, Option<String>) = sqlx::query_as("SELECT owner_key, id_number_hash FROM owners WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+        let key = if o.id_number.is_some() || o.uscc.is_some() {
+            owner_key(&o, &keys, 0)
+        } else if old.0.starts_with("name:") {
+            let house = old.0.split(':').nth(1).unwrap_or("0").to_string();
+            format!("name:{house}:{}", o.name)
+        } else {
+            old.0.clone()
         };
         let clash: Option<(i64, String)> = sqlx::query_as("SELECT id, name FROM owners WHERE owner_key = $1 AND id <> $2").bind(&key).bind(id).fetch_optional(&mut *tx).await?;
         if let Some((cid, cname)) = clash {
             return Err(StoreError::Conflict(format!("该证件号码已登记为业主「{cname}」（编号 {cid}）")));
         }
-        sqlx::query("UPDATE owners SET owner_key=$1, kind=$2, name=$3, id_number=$4, uscc=$5, phone=$6 WHERE id=$7")
-            .bind(&key).bind(o.kind.code()).bind(&o.name).bind(&o.id_number).bind(&o.uscc).bind(&o.phone).bind(id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE owners SET owner_key=$1, kind=$2, name=$3, uscc=$4 WHERE id=$5")
+            .bind(&key).bind(o.kind.code()).bind(&o.name).bind(&o.uscc).bind(id).execute(&mut *tx).await?;
+        if let Some(x) = &idp {
+            sqlx::query("UPDATE owners SET id_number_enc=$1, id_number_hash=$2, id_number_mask=$3 WHERE id=$4").bind(&x.enc).bind(&x.hash).bind(&x.mask).bind(id).execute(&mut *tx).await?;
+        }
+        if let Some(x) = &php {
+            sqlx::query("UPDATE owners SET phone_enc=$1, phone_hash=$2, phone_mask=$3 WHERE id=$4").bind(&x.enc).bind(&x.hash).bind(&x.mask).bind(id).execute(&mut *tx).await?;
+        }
+        audit!(tx, a.actor(), "update", "owner", id,
+            Some(serde_json::json!({"kind": before.kind, "name": before.name, "uscc": before.uscc, "id_number_mask": before.id_number_mask, "id_number_hash": old.1, "phone_mask": before.phone_mask})),
+            Some(owner_snapshot(&o, &keys)));
         tx.commit().await?;
         Ok::<(), StoreError>(())
     })
+}
+
+/// An owner's personal data in clear, for a caller whose role may see it (or the owner
+/// themself). Every call is written to the audit trail with its stated purpose.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Revealed {
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+}
+
+pub async fn reveal_owner(db: &Db, a: &Access, id: i64, purpose: &str, today: NaiveDate) -> Result<Revealed> {
+    get_owner(db, a, id, today).await?;
+    let own = matches!(a.scope(), wuye_domain::account::Scope::Owner(x) if *x == id);
+    let (may_id, may_phone) = if own { (true, true) } else { a.may_unmask() };
+    if !may_id && !may_phone {
+        return Err(StoreError::Forbidden(format!("{}不能查看完整的个人信息", a.role().label_zh())));
+    }
+    if purpose.trim().chars().count() < 2 {
+        return Err(StoreError::Invalid("请说明查看完整个人信息的用途".into()));
+    }
+    let keys = crate::pii::keys().map_err(pii_err)?;
+    let (ide, phe): (Option<String>, Option<String>) = on!(db, p => sqlx::query_as("SELECT id_number_enc, phone_enc FROM owners WHERE id = $1").bind(id).fetch_one(p).await)?;
+    let id_number = if may_id { ide.map(|c| keys.decrypt(&c)).transpose().map_err(pii_err)? } else { None };
+    let phone = if may_phone { phe.map(|c| keys.decrypt(&c)).transpose().map_err(pii_err)? } else { None };
+    on!(db, p => {
+        let mut tx = begin_write!(db, p)?;
+        audit!(tx, a.actor(), "unmask", "owner", id, None,
+            Some(serde_json::json!({"fields": [if id_number.is_some() { "id_number" } else { "" }, if phone.is_some() { "phone" } else { "" }], "purpose": purpose.trim(), "role": a.role().code()})));
+        tx.commit().await?;
+        Ok::<(), StoreError>(())
+    })?;
+    Ok(Revealed { id_number, phone })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -690,17 +852,19 @@ const ENTERPRISE_SELECT: &str = "SELECT n.id, n.name, n.uscc, n.legal_representa
     n.created_at, n.updated_at
     FROM enterprises n LEFT JOIN regions r ON r.code = n.region_code";
 
-/// Enterprises registered in the region or serving an estate in it.
-pub async fn list_enterprises(db: &Db, q: &ListQuery, today: NaiveDate) -> Result<Page<Enterprise>> {
+/// Enterprises registered in the region or serving an estate in it, that the caller reaches.
+pub async fn list_enterprises(db: &Db, a: &Access, q: &ListQuery, today: NaiveDate) -> Result<Page<Enterprise>> {
+    a.require(Action::View, Resource::Enterprise)?;
     let region_clause = if q.region_like() == "%" {
         ""
     } else {
         " AND (n.region_code LIKE $2 OR EXISTS (SELECT 1 FROM service_contracts c JOIN estates e ON e.id = c.estate_id WHERE c.enterprise_id = n.id AND e.region_code LIKE $2))"
     };
-    let filter = format!(" WHERE ($2 = $2){region_clause} AND ($3 = '' OR n.name LIKE $4 OR n.uscc = $3)");
+    let scope = a.enterprises_sql("n", today);
+    let filter = format!(" WHERE ($2 = $2){region_clause} AND ($3 = '' OR n.name LIKE $4 OR n.uscc = $3) AND {scope}");
     let ord = order(q.sort.as_deref(), &[("name", "n.name"), ("served", "estates_served")], "n.name");
     let sql = format!("{ENTERPRISE_SELECT}{filter} ORDER BY {ord}, n.id LIMIT $5 OFFSET $6");
-    let count = format!("SELECT COUNT(*) FROM (SELECT 1 FROM enterprises n WHERE ($1 = $1) AND ($2 = $2){region_clause} AND ($3 = '' OR n.name LIKE $4 OR n.uscc = $3) LIMIT {}) x", COUNT_CAP + 1);
+    let count = format!("SELECT COUNT(*) FROM (SELECT 1 FROM enterprises n WHERE ($1 = $1) AND ($2 = $2){region_clause} AND ($3 = '' OR n.name LIKE $4 OR n.uscc = $3) AND {scope} LIMIT {}) x", COUNT_CAP + 1);
     let (rl, t, tl) = (q.region_like(), q.text(), q.text_like());
     let (items, total) = on!(db, p => {
         let items = sqlx::query_as::<_, Enterprise>(dynamic(sql)).bind(today).bind(&rl).bind(&t).bind(&tl).bind(q.per_page()).bind(q.offset()).fetch_all(p).await?;
@@ -710,8 +874,9 @@ pub async fn list_enterprises(db: &Db, q: &ListQuery, today: NaiveDate) -> Resul
     Ok(page(items, total, q))
 }
 
-pub async fn get_enterprise(db: &Db, id: i64, today: NaiveDate) -> Result<Enterprise> {
-    let sql = format!("{ENTERPRISE_SELECT} WHERE n.id = $2");
+pub async fn get_enterprise(db: &Db, a: &Access, id: i64, today: NaiveDate) -> Result<Enterprise> {
+    a.require(Action::View, Resource::Enterprise)?;
+    let sql = format!("{ENTERPRISE_SELECT} WHERE n.id = $2 AND {}", a.enterprises_sql("n", today));
     on!(db, p => sqlx::query_as::<_, Enterprise>(dynamic(sql)).bind(today).bind(id).fetch_optional(p).await)?.ok_or(StoreError::NotFound)
 }
 
@@ -730,7 +895,8 @@ async fn check_region(db: &Db, code: Option<&RegionCode>) -> Result<()> {
 }
 
 /// Creates an enterprise. Errors: invalid fields, unknown region, a USCC already registered.
-pub async fn create_enterprise(db: &Db, e: &EnterpriseInput) -> Result<i64> {
+pub async fn create_enterprise(db: &Db, a: &Access, e: &EnterpriseInput) -> Result<i64> {
+    a.require(Action::Create, Resource::Enterprise)?;
     let mut e = e.clone();
     let errs = e.normalize();
     if !errs.is_empty() {
@@ -741,14 +907,22 @@ pub async fn create_enterprise(db: &Db, e: &EnterpriseInput) -> Result<i64> {
         return Err(StoreError::Conflict(format!("统一社会信用代码 {} 已登记（企业编号 {id}）", e.uscc)));
     }
     let now = Utc::now();
-    Ok(on!(db, p => sqlx::query_scalar(
-        "INSERT INTO enterprises (name, uscc, legal_representative, region_code, contact_person, contact_phone, address, created_at, updated_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$8) RETURNING id")
-        .bind(&e.name).bind(&e.uscc).bind(&e.legal_representative).bind(e.region_code.as_ref().map(|c| c.as_str().to_string()))
-        .bind(&e.contact_person).bind(&e.contact_phone).bind(&e.address).bind(now).fetch_one(p).await)?)
+    on!(db, p => {
+        let mut tx = begin_write!(db, p)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO enterprises (name, uscc, legal_representative, region_code, contact_person, contact_phone, address, created_at, updated_at)
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$8) RETURNING id")
+            .bind(&e.name).bind(&e.uscc).bind(&e.legal_representative).bind(e.region_code.as_ref().map(|c| c.as_str().to_string()))
+            .bind(&e.contact_person).bind(&e.contact_phone).bind(&e.address).bind(now).fetch_one(&mut *tx).await?;
+        audit!(tx, a.actor(), "create", "enterprise", id, None, snapshot(&e));
+        tx.commit().await?;
+        Ok::<i64, StoreError>(id)
+    })
 }
 
-pub async fn update_enterprise(db: &Db, id: i64, e: &EnterpriseInput) -> Result<()> {
+pub async fn update_enterprise(db: &Db, a: &Access, id: i64, e: &EnterpriseInput, today: NaiveDate) -> Result<()> {
+    let before = get_enterprise(db, a, id, today).await?.to_input();
+    a.require(Action::Edit, Resource::Enterprise)?;
     let mut e = e.clone();
     let errs = e.normalize();
     if !errs.is_empty() {
@@ -760,11 +934,16 @@ pub async fn update_enterprise(db: &Db, id: i64, e: &EnterpriseInput) -> Result<
             return Err(StoreError::Conflict(format!("统一社会信用代码 {} 已登记（企业编号 {other}）", e.uscc)));
         }
     }
-    let n = on!(db, p => sqlx::query(
-        "UPDATE enterprises SET name=$1, uscc=$2, legal_representative=$3, region_code=$4, contact_person=$5, contact_phone=$6, address=$7, updated_at=$8 WHERE id=$9")
-        .bind(&e.name).bind(&e.uscc).bind(&e.legal_representative).bind(e.region_code.as_ref().map(|c| c.as_str().to_string()))
-        .bind(&e.contact_person).bind(&e.contact_phone).bind(&e.address).bind(Utc::now()).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    on!(db, p => {
+        let mut tx = begin_write!(db, p)?;
+        sqlx::query(
+            "UPDATE enterprises SET name=$1, uscc=$2, legal_representative=$3, region_code=$4, contact_person=$5, contact_phone=$6, address=$7, updated_at=$8 WHERE id=$9")
+            .bind(&e.name).bind(&e.uscc).bind(&e.legal_representative).bind(e.region_code.as_ref().map(|c| c.as_str().to_string()))
+            .bind(&e.contact_person).bind(&e.contact_phone).bind(&e.address).bind(Utc::now()).bind(id).execute(&mut *tx).await?;
+        audit!(tx, a.actor(), "update", "enterprise", id, snapshot(&before), snapshot(&e));
+        tx.commit().await?;
+        Ok::<(), StoreError>(())
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -864,14 +1043,15 @@ pub struct ContractFilter {
     pub state: Option<ContractState>,
 }
 
-pub async fn list_contracts(db: &Db, q: &ListQuery, f: &ContractFilter, today: NaiveDate) -> Result<Page<Contract>> {
+pub async fn list_contracts(db: &Db, a: &Access, q: &ListQuery, f: &ContractFilter, today: NaiveDate) -> Result<Page<Contract>> {
+    a.require(Action::View, Resource::Contract)?;
     let state = match f.state {
         None => "",
         Some(ContractState::Pending) => " AND c.start_date > $1",
         Some(ContractState::InForce) => " AND c.start_date <= $1 AND (c.end_date IS NULL OR c.end_date >= $1)",
         Some(ContractState::Expired) => " AND c.end_date < $1",
     };
-    let filter = format!(" WHERE ($1 = $1) AND e.region_code LIKE $2 AND ($3 = 0 OR c.estate_id = $3) AND ($4 = 0 OR c.enterprise_id = $4) AND ($5 = '' OR e.name LIKE $6 OR n.name LIKE $6){state}");
+    let filter = format!(" WHERE ($1 = $1) AND e.region_code LIKE $2 AND ($3 = 0 OR c.estate_id = $3) AND ($4 = 0 OR c.enterprise_id = $4) AND ($5 = '' OR e.name LIKE $6 OR n.name LIKE $6){state} AND {}", a.contracts_sql("c", "e", today));
     let ord = order(q.sort.as_deref(), &[("start", "c.start_date"), ("end", "c.end_date"), ("fee", "c.fee_fen_per_m2_month"), ("estate", "e.name")], "e.region_code, e.name, c.start_date DESC");
     let sql = format!("{CONTRACT_SELECT}{filter} ORDER BY {ord}, c.id LIMIT $7 OFFSET $8");
     let count = format!("SELECT COUNT(*) FROM (SELECT 1 FROM service_contracts c JOIN estates e ON e.id = c.estate_id JOIN enterprises n ON n.id = c.enterprise_id{filter} LIMIT {}) x", COUNT_CAP + 1);
@@ -885,14 +1065,15 @@ pub async fn list_contracts(db: &Db, q: &ListQuery, f: &ContractFilter, today: N
     Ok(page(items, total, q))
 }
 
-pub async fn get_contract(db: &Db, id: i64) -> Result<Contract> {
-    let sql = format!("{CONTRACT_SELECT} WHERE c.id = $1");
+pub async fn get_contract(db: &Db, a: &Access, id: i64, today: NaiveDate) -> Result<Contract> {
+    a.require(Action::View, Resource::Contract)?;
+    let sql = format!("{CONTRACT_SELECT} WHERE c.id = $1 AND {}", a.contracts_sql("c", "e", today));
     on!(db, p => sqlx::query_as::<_, Contract>(dynamic(sql)).bind(id).fetch_optional(p).await)?.ok_or(StoreError::NotFound)
 }
 
-async fn check_contract_refs(db: &Db, c: &ContractInput) -> Result<()> {
-    let (e, n): (i64, i64) = on!(db, p => sqlx::query_as("SELECT (SELECT COUNT(*) FROM estates WHERE id = $1), (SELECT COUNT(*) FROM enterprises WHERE id = $2)")
-        .bind(c.estate_id).bind(c.enterprise_id).fetch_one(p).await)?;
+async fn check_contract_refs(db: &Db, a: &Access, c: &ContractInput, today: NaiveDate) -> Result<()> {
+    let sql = format!("SELECT (SELECT COUNT(*) FROM estates e WHERE e.id = $1 AND {}), (SELECT COUNT(*) FROM enterprises WHERE id = $2)", a.estates_sql("e", today));
+    let (e, n): (i64, i64) = on!(db, p => sqlx::query_as(dynamic(sql)).bind(c.estate_id).bind(c.enterprise_id).fetch_one(p).await)?;
     if e == 0 {
         return Err(StoreError::Invalid(format!("小区编号 {} 不存在", c.estate_id)));
     }
@@ -904,35 +1085,49 @@ async fn check_contract_refs(db: &Db, c: &ContractInput) -> Result<()> {
 
 /// Creates a service contract. Errors: an end before the start, a negative fee, an
 /// unknown estate or enterprise, or the same estate, enterprise and start date twice.
-pub async fn create_contract(db: &Db, c: &ContractInput) -> Result<i64> {
+pub async fn create_contract(db: &Db, a: &Access, c: &ContractInput, today: NaiveDate) -> Result<i64> {
+    a.require(Action::Create, Resource::Contract)?;
     let errs = c.validate();
     if !errs.is_empty() {
         return Err(invalid(errs));
     }
-    check_contract_refs(db, c).await?;
+    check_contract_refs(db, a, c, today).await?;
     let now = Utc::now();
-    let r = on!(db, p => sqlx::query_scalar(
-        "INSERT INTO service_contracts (estate_id, enterprise_id, kind, start_date, end_date, fee_fen_per_m2_month, fee_model, created_at, updated_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$8) ON CONFLICT (estate_id, enterprise_id, start_date) DO NOTHING RETURNING id")
-        .bind(c.estate_id).bind(c.enterprise_id).bind(c.kind.code()).bind(c.start_date).bind(c.end_date)
-        .bind(c.fee_fen_per_m2_month).bind(c.fee_model.code()).bind(now).fetch_optional(p).await)?;
-    r.ok_or_else(|| StoreError::Conflict(format!("该小区与该企业自 {} 起的合同已登记", c.start_date)))
+    on!(db, p => {
+        let mut tx = begin_write!(db, p)?;
+        let r: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO service_contracts (estate_id, enterprise_id, kind, start_date, end_date, fee_fen_per_m2_month, fee_model, created_at, updated_at)
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$8) ON CONFLICT (estate_id, enterprise_id, start_date) DO NOTHING RETURNING id")
+            .bind(c.estate_id).bind(c.enterprise_id).bind(c.kind.code()).bind(c.start_date).bind(c.end_date)
+            .bind(c.fee_fen_per_m2_month).bind(c.fee_model.code()).bind(now).fetch_optional(&mut *tx).await?;
+        let Some(id) = r else { return Err(StoreError::Conflict(format!("该小区与该企业自 {} 起的合同已登记", c.start_date))) };
+        audit!(tx, a.actor(), "create", "contract", id, None, snapshot(c));
+        tx.commit().await?;
+        Ok::<i64, StoreError>(id)
+    })
 }
 
-pub async fn update_contract(db: &Db, id: i64, c: &ContractInput) -> Result<()> {
+pub async fn update_contract(db: &Db, a: &Access, id: i64, c: &ContractInput, today: NaiveDate) -> Result<()> {
+    let before = get_contract(db, a, id, today).await?.to_input();
+    a.require(Action::Edit, Resource::Contract)?;
     let errs = c.validate();
     if !errs.is_empty() {
         return Err(invalid(errs));
     }
-    check_contract_refs(db, c).await?;
+    check_contract_refs(db, a, c, today).await?;
     let clash: Option<i64> = on!(db, p => sqlx::query_scalar("SELECT id FROM service_contracts WHERE estate_id = $1 AND enterprise_id = $2 AND start_date = $3 AND id <> $4")
         .bind(c.estate_id).bind(c.enterprise_id).bind(c.start_date).bind(id).fetch_optional(p).await)?;
     if clash.is_some() {
         return Err(StoreError::Conflict(format!("该小区与该企业自 {} 起的合同已登记", c.start_date)));
     }
-    let n = on!(db, p => sqlx::query(
-        "UPDATE service_contracts SET estate_id=$1, enterprise_id=$2, kind=$3, start_date=$4, end_date=$5, fee_fen_per_m2_month=$6, fee_model=$7, updated_at=$8 WHERE id=$9")
-        .bind(c.estate_id).bind(c.enterprise_id).bind(c.kind.code()).bind(c.start_date).bind(c.end_date)
-        .bind(c.fee_fen_per_m2_month).bind(c.fee_model.code()).bind(Utc::now()).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    on!(db, p => {
+        let mut tx = begin_write!(db, p)?;
+        sqlx::query(
+            "UPDATE service_contracts SET estate_id=$1, enterprise_id=$2, kind=$3, start_date=$4, end_date=$5, fee_fen_per_m2_month=$6, fee_model=$7, updated_at=$8 WHERE id=$9")
+            .bind(c.estate_id).bind(c.enterprise_id).bind(c.kind.code()).bind(c.start_date).bind(c.end_date)
+            .bind(c.fee_fen_per_m2_month).bind(c.fee_model.code()).bind(Utc::now()).bind(id).execute(&mut *tx).await?;
+        audit!(tx, a.actor(), "update", "contract", id, snapshot(&before), snapshot(c));
+        tx.commit().await?;
+        Ok::<(), StoreError>(())
+    })
 }

@@ -1,7 +1,9 @@
 //! Regional figures: property-service coverage on three bases for a region and each of
 //! its child regions. An estate is covered when a contract is in force on the given day.
 
+use crate::access::Access;
 use crate::db::{Db, Result, StoreError, dynamic};
+use wuye_domain::account::{Action, Resource};
 use crate::on;
 use crate::region::{self, Region};
 use chrono::NaiveDate;
@@ -40,9 +42,9 @@ struct Agg {
     area_covered: i64,
 }
 
-/// Aggregates estates under `prefix`, grouped by the first `group_len` digits of their
-/// community code.
-async fn aggregate(db: &Db, prefix: &str, group_len: usize, day: NaiveDate) -> Result<Vec<Agg>> {
+/// Aggregates the caller's estates under `prefix`, grouped by the first `group_len` digits
+/// of their community code.
+async fn aggregate(db: &Db, a: &Access, prefix: &str, group_len: usize, day: NaiveDate) -> Result<Vec<Agg>> {
     let sql = format!(
         "SELECT SUBSTR(x.region_code, 1, {group_len}) AS k,
             COUNT(*) AS estates,
@@ -54,8 +56,9 @@ async fn aggregate(db: &Db, prefix: &str, group_len: usize, day: NaiveDate) -> R
          FROM (SELECT e.region_code, e.house_count, e.building_area,
                  EXISTS (SELECT 1 FROM service_contracts c WHERE c.estate_id = e.id AND c.start_date <= $1
                          AND (c.end_date IS NULL OR c.end_date >= $1)) AS covered
-               FROM estates e WHERE e.region_code LIKE $2) x
-         GROUP BY SUBSTR(x.region_code, 1, {group_len})"
+               FROM estates e WHERE e.region_code LIKE $2 AND {}) x
+         GROUP BY SUBSTR(x.region_code, 1, {group_len})",
+        a.estates_sql("e", day)
     );
     let like = format!("{prefix}%");
     Ok(on!(db, p => sqlx::query_as::<_, Agg>(dynamic(sql)).bind(day).bind(like).fetch_all(p).await)?)
@@ -72,14 +75,19 @@ fn to_cov(a: &Agg) -> Coverage {
     }
 }
 
-/// Figures for `code` (any level) and its children as of `day`.
-/// Errors: [`StoreError::NotFound`] for an unknown code.
-pub async fn region_stats(db: &Db, code: &str, day: NaiveDate) -> Result<RegionStats> {
+/// Figures for `code` (any level) and its children as of `day`, over the estates the
+/// caller reaches. Errors: [`StoreError::NotFound`] for an unknown code or one outside the
+/// caller's region.
+pub async fn region_stats(db: &Db, a: &Access, code: &str, day: NaiveDate) -> Result<RegionStats> {
+    a.require(Action::View, Resource::Dashboard)?;
     let region = region::get(db, code).await?.ok_or(StoreError::NotFound)?;
+    if !a.reaches_region(&region.code) {
+        return Err(StoreError::NotFound);
+    }
     let rc = RegionCode::parse(&region.code).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let children = region::children(db, &region.code).await?;
     let group_len = rc.level().child().map(|l| l.prefix_len()).unwrap_or(12);
-    let aggs = aggregate(db, &region.prefix, group_len, day).await?;
+    let aggs = aggregate(db, a, &region.prefix, group_len, day).await?;
     let mut total = Coverage::default();
     let mut by_key = std::collections::HashMap::new();
     for a in &aggs {
