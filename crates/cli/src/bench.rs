@@ -161,13 +161,20 @@ impl Progress for Timeline {
     }
 }
 
+/// buildings (id, estate_id, no, floors, has_elevator)
+type RawBuilding = (i64, i64, String, Option<i32>, Option<bool>);
+/// houses (id, estate_id, building_id, unit_id, room_no, floor, building_area, exclusive_area, house_use, status)
+type RawHouse = (i64, i64, i64, i64, String, i32, i64, i64, &'static str, &'static str);
+/// owners (id, owner_key, kind, name, id_number, uscc, phone)
+type RawOwner = (i64, String, &'static str, String, Option<String>, Option<String>, Option<String>);
+
 /// The rows of a raw insert, with ids assigned up front.
 #[derive(Default)]
 struct Raw {
-    buildings: Vec<(i64, i64, String, Option<i32>, Option<bool>)>,
+    buildings: Vec<RawBuilding>,
     units: Vec<(i64, i64, String)>,
-    houses: Vec<(i64, i64, i64, i64, String, i32, i64, i64, &'static str, &'static str)>,
-    owners: Vec<(i64, String, &'static str, String, Option<String>, Option<String>, Option<String>)>,
+    houses: Vec<RawHouse>,
+    owners: Vec<RawOwner>,
     ownerships: Vec<(i64, i64)>,
 }
 

@@ -629,10 +629,9 @@ pub fn plan(communities: &[Region], names: &HashMap<String, String>, houses: u64
     let mut contracts: Vec<PlanContract> = Vec::new();
     let mut lapsed: Vec<usize> = Vec::new();
     let mut mismatches = 0usize;
-    for i in 0..estates.len() {
-        let county = estates[i].region_code[..6].to_string();
-        let (ekind, year_built) = (estates[i].kind, estates[i].year_built);
-        let e = &mut estates[i];
+    for (i, e) in estates.iter_mut().enumerate() {
+        let county = e.region_code[..6].to_string();
+        let (ekind, year_built) = (e.kind, e.year_built);
         let built = plus_days(NaiveDate::from_ymd_opt(year_built, 1, 1).unwrap_or(today), r.range(0, 300));
         let fee = |r: &mut Rng| -> i64 {
             let (lo, hi) = match ekind {
@@ -736,10 +735,10 @@ pub fn plan(communities: &[Region], names: &HashMap<String, String>, houses: u64
             }
         }
     }
-    if mismatches == 0 {
-        if let Some(&i) = lapsed.first() {
-            estates[i].management = ManagementMode::Enterprise;
-        }
+    if mismatches == 0
+        && let Some(&i) = lapsed.first()
+    {
+        estates[i].management = ManagementMode::Enterprise;
     }
 
     Plan { today, estates, enterprises, contracts, houses: plan_houses, owners }
@@ -908,10 +907,10 @@ impl Plan {
         out.write_record(ledger::HOUSES.headers())?;
         let mut err = None;
         self.for_each_house_row(0..self.houses.len(), |rec| {
-            if err.is_none() {
-                if let Err(e) = out.write_record(rec.iter().map(|c| c.as_bytes())) {
-                    err = Some(e);
-                }
+            if err.is_none()
+                && let Err(e) = out.write_record(rec.iter().map(|c| c.as_bytes()))
+            {
+                err = Some(e);
             }
         });
         if let Some(e) = err {

@@ -1,6 +1,6 @@
 //! Regions (行政区划): loading division files, and reading the tree.
 
-use crate::db::{Db, Result, StoreError, batch_rows, dynamic, multi_insert};
+use crate::db::{Db, Result, StoreError, backend_of_tx, batch_rows, dynamic, multi_insert_for};
 use crate::{begin_write, on};
 use serde::Serialize;
 use wuye_domain::region::{DivisionError, RegionCode, RegionLevel, validate_divisions};
@@ -105,7 +105,7 @@ pub async fn load_divisions(db: &Db, text: &str) -> Result<RegionLoad, RegionFil
         let mut new = new;
         new.sort_by_key(|r| (r.level, r.code.clone()));
         for chunk in new.chunks(batch_rows(5)) {
-            let sql = multi_insert("INSERT INTO regions (code, name, level, parent_code, prefix)", 5, chunk.len());
+            let sql = multi_insert_for(backend_of_tx(&tx), "INSERT INTO regions (code, name, level, parent_code, prefix)", 5, chunk.len());
             let mut q = sqlx::query(dynamic(sql));
             for r in chunk {
                 q = q.bind(r.code.as_str()).bind(r.name.as_str()).bind(r.level.as_str())
