@@ -61,6 +61,11 @@ pub fn digest(secret: &str) -> String {
     Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// SHA-256 hex of bytes (files in the import record).
+pub fn digest_bytes(b: &[u8]) -> String {
+    Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+}
+
 /// argon2id hash of a password (PHC string).
 pub fn hash_password(p: &str) -> String {
     Argon2::default().hash_password(p.as_bytes()).expect("argon2 hashing").to_string()

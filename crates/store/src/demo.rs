@@ -961,7 +961,7 @@ pub async fn import_generated(db: &Db, table: &Table, layout: LayoutKind, today:
         file_name: format!("demo-{}.csv", import_name(layout)),
         today,
     };
-    match import_table(db, table, &opts, &Quiet).await {
+    match import_table(db, &crate::access::Access::system("demo"), table, &opts, &Quiet).await {
         Ok(r) => Ok(r),
         Err(ImportError::Rejected(r)) => {
             let first: Vec<String> = r.errors.iter().take(10).map(|e| e.to_string()).collect();

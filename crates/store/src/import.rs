@@ -4,8 +4,10 @@
 //! bad unless asked to skip bad rows. The write is one transaction. Natural keys make a
 //! second import of the same file change nothing.
 
+use crate::access::Access;
 use crate::db::{Db, StoreError, backend_of_tx, batch_rows, dynamic, multi_insert_for};
-use crate::{begin_write, on};
+use wuye_domain::account::{Action, Resource};
+use crate::{audit, begin_write, on};
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -48,6 +50,8 @@ pub struct ImportReport {
     pub committed: bool,
     pub notes: Vec<String>,
     pub run_id: Option<i64>,
+    /// SHA-256 of the file imported (recorded with the run in the audit trail).
+    pub sha256: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,15 +93,35 @@ pub fn layout_of(kind: LayoutKind) -> Layout {
 }
 
 /// Reads `bytes` (xlsx, xls, ods or csv) as the chosen layout and imports it.
-pub async fn import_file(db: &Db, bytes: &[u8], opts: &ImportOptions, progress: &dyn Progress) -> Result<ImportReport, ImportError> {
+/// The caller's role must be allowed to create what the layout holds, and every row must
+/// lie within the caller's scope.
+pub async fn import_file(db: &Db, a: &Access, bytes: &[u8], opts: &ImportOptions, progress: &dyn Progress) -> Result<ImportReport, ImportError> {
     let layout = layout_of(opts.layout);
+    check_allowed(a, opts.layout)?;
     progress.phase("读取文件", 0);
     let table = wuye_ledger::read_table(bytes, layout.sheet).map_err(|e| ImportError::File(e.to_string()))?;
-    import_table(db, &table, opts, progress).await
+    let sha = crate::account::digest_bytes(bytes);
+    import_table_with(db, a, &table, opts, progress, sha).await
+}
+
+fn check_allowed(a: &Access, layout: LayoutKind) -> Result<(), StoreError> {
+    a.require(Action::Create, Resource::Import)?;
+    let res = match layout {
+        LayoutKind::Estates => Resource::Estate,
+        LayoutKind::Enterprises => Resource::Enterprise,
+        LayoutKind::Contracts => Resource::Contract,
+        LayoutKind::Houses | LayoutKind::HcRooms => Resource::House,
+    };
+    a.require(Action::Create, res)
 }
 
 /// Imports an already-read table.
-pub async fn import_table(db: &Db, table: &ledger::Table, opts: &ImportOptions, progress: &dyn Progress) -> Result<ImportReport, ImportError> {
+pub async fn import_table(db: &Db, a: &Access, table: &ledger::Table, opts: &ImportOptions, progress: &dyn Progress) -> Result<ImportReport, ImportError> {
+    check_allowed(a, opts.layout)?;
+    import_table_with(db, a, table, opts, progress, String::new()).await
+}
+
+async fn import_table_with(db: &Db, a: &Access, table: &ledger::Table, opts: &ImportOptions, progress: &dyn Progress, sha256: String) -> Result<ImportReport, ImportError> {
     let layout = layout_of(opts.layout);
     let bound = layout.bind(table).map_err(|e| ImportError::File(e.to_string()))?;
     let mut report = ImportReport {
@@ -112,6 +136,7 @@ pub async fn import_table(db: &Db, table: &ledger::Table, opts: &ImportOptions, 
         committed: false,
         notes: Vec::new(),
         run_id: None,
+        sha256,
     };
     progress.phase("校验", table.rows.len() as u64);
     match opts.layout {
@@ -124,7 +149,7 @@ pub async fn import_table(db: &Db, table: &ledger::Table, opts: &ImportOptions, 
                 }
             }
             progress.inc(table.rows.len() as u64);
-            import_estates(db, rows, opts, &mut report, progress).await?;
+            import_estates(db, a, rows, opts, &mut report, progress).await?;
         }
         LayoutKind::Enterprises => {
             let mut rows = Vec::new();
@@ -135,7 +160,7 @@ pub async fn import_table(db: &Db, table: &ledger::Table, opts: &ImportOptions, 
                 }
             }
             progress.inc(table.rows.len() as u64);
-            import_enterprises(db, rows, opts, &mut report).await?;
+            import_enterprises(db, a, rows, opts, &mut report).await?;
         }
         LayoutKind::Contracts => {
             let mut rows = Vec::new();
@@ -146,7 +171,7 @@ pub async fn import_table(db: &Db, table: &ledger::Table, opts: &ImportOptions, 
                 }
             }
             progress.inc(table.rows.len() as u64);
-            import_contracts(db, rows, opts, &mut report).await?;
+            import_contracts(db, a, rows, opts, &mut report).await?;
         }
         LayoutKind::Houses | LayoutKind::HcRooms => {
             if opts.layout == LayoutKind::HcRooms && opts.estate_id.is_none() {
@@ -166,7 +191,7 @@ pub async fn import_table(db: &Db, table: &ledger::Table, opts: &ImportOptions, 
             }
             progress.inc(table.rows.len() as u64);
             ledger::check_house_rows(&rows, &mut report.errors);
-            import_houses(db, rows, opts, &mut report, progress).await?;
+            import_houses(db, a, rows, opts, &mut report, progress).await?;
         }
     }
     Ok(report)
@@ -209,17 +234,23 @@ macro_rules! insert_batches {
     }};
 }
 
-async fn record_run(db: &Db, opts: &ImportOptions, report: &mut ImportReport) -> Result<(), StoreError> {
-    let json = serde_json::json!({ "errors": report.errors, "notes": report.notes }).to_string();
-    let layout = serde_json::to_value(opts.layout).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
-    let id: i64 = on!(db, p => sqlx::query_scalar(
-        "INSERT INTO import_runs (layout, file_name, estate_id, created_at, rows_total, inserted, updated, unchanged, skipped, report)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id")
-        .bind(layout).bind(&opts.file_name).bind(opts.estate_id).bind(Utc::now()).bind(report.rows as i64)
-        .bind(report.inserted as i64).bind(report.updated as i64).bind(report.unchanged as i64).bind(report.skipped as i64).bind(json)
-        .fetch_one(p).await)?;
-    report.run_id = Some(id);
-    Ok(())
+/// Records the run (and its audit entry) inside the import's write transaction, once the
+/// report's counts are final.
+macro_rules! record_run {
+    ($tx:expr, $a:expr, $opts:expr, $report:expr) => {{
+        let json = serde_json::json!({ "errors": $report.errors, "notes": $report.notes, "sha256": $report.sha256 }).to_string();
+        let layout = serde_json::to_value($opts.layout).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO import_runs (layout, file_name, estate_id, created_at, rows_total, inserted, updated, unchanged, skipped, report)
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id")
+            .bind(&layout).bind(&$opts.file_name).bind($opts.estate_id).bind(Utc::now()).bind($report.rows as i64)
+            .bind($report.inserted as i64).bind($report.updated as i64).bind($report.unchanged as i64).bind($report.skipped as i64).bind(json)
+            .fetch_one(&mut *$tx).await?;
+        audit!($tx, $a.actor(), "import", "import_run", id, None, Some(serde_json::json!({
+            "layout": layout, "file_name": $opts.file_name, "sha256": $report.sha256, "estate_id": $opts.estate_id, "rows": $report.rows,
+            "inserted": $report.inserted, "updated": $report.updated, "unchanged": $report.unchanged, "skipped": $report.skipped})));
+        $report.run_id = Some(id);
+    }};
 }
 
 // ---------------------------------------------------------------------------------------
@@ -239,13 +270,15 @@ struct EstateNow {
     management: String,
 }
 
-async fn import_estates(db: &Db, rows: Vec<ledger::EstateRow>, opts: &ImportOptions, report: &mut ImportReport, progress: &dyn Progress) -> Result<(), ImportError> {
+async fn import_estates(db: &Db, a: &Access, rows: Vec<ledger::EstateRow>, opts: &ImportOptions, report: &mut ImportReport, progress: &dyn Progress) -> Result<(), ImportError> {
     let communities = crate::region::community_codes(db).await?;
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     for r in &rows {
         let code = r.input.region_code.as_str().to_string();
         if !communities.contains(&code) {
             report.errors.push(cell_err(r.row, "社区代码", &code, "不是已登记的村/社区区划代码"));
+        } else if !a.reaches_region(&code) {
+            report.errors.push(cell_err(r.row, "社区代码", &code, "不在您的管辖范围内"));
         }
         if let Some(first) = seen.insert((code, r.input.name.clone()), r.row) {
             report.errors.push(cell_err(r.row, "小区名称", &r.input.name, format!("与第 {first} 行重复（同一社区内小区名称唯一）")));
@@ -270,6 +303,10 @@ async fn import_estates(db: &Db, rows: Vec<ledger::EstateRow>, opts: &ImportOpti
     }
     progress.phase("写入", rows.len() as u64);
     let now = Utc::now();
+    report.inserted = new.len() as u64;
+    report.updated = changed.len() as u64;
+    let before: HashMap<i64, serde_json::Value> = existing.values().filter(|x| changed.iter().any(|(id, _)| *id == x.id)).map(|x| (x.id, serde_json::json!({
+        "address": x.address, "kind": x.kind, "year_built": x.year_built, "land_area": x.land_area, "building_area": x.building_area, "has_elevator": x.has_elevator, "management": x.management}))).collect();
     on!(db, p => {
         let mut tx = begin_write!(db, p)?;
         insert_batches!(tx, "INSERT INTO estates (name, region_code, address, kind, year_built, land_area, building_area, has_elevator, management, house_count, created_at, updated_at)", "", 12, new,
@@ -279,15 +316,14 @@ async fn import_estates(db: &Db, rows: Vec<ledger::EstateRow>, opts: &ImportOpti
             sqlx::query("UPDATE estates SET address=$1, kind=$2, year_built=$3, land_area=$4, building_area=$5, has_elevator=$6, management=$7, updated_at=$8 WHERE id=$9")
                 .bind(&e.address).bind(e.kind.code()).bind(e.year_built).bind(e.land_area).bind(e.building_area).bind(e.has_elevator)
                 .bind(e.management.code()).bind(now).bind(id).execute(&mut *tx).await?;
+            audit!(tx, a.actor(), "update", "estate", id, before.get(id).cloned(), crate::audit::snapshot(*e));
         }
+        record_run!(tx, a, opts, report);
         tx.commit().await?;
         Ok::<(), StoreError>(())
     })?;
     progress.inc(rows.len() as u64);
-    report.inserted = new.len() as u64;
-    report.updated = changed.len() as u64;
     report.committed = true;
-    record_run(db, opts, report).await?;
     Ok(())
 }
 
@@ -306,7 +342,7 @@ struct EnterpriseNow {
     address: String,
 }
 
-async fn import_enterprises(db: &Db, rows: Vec<ledger::EnterpriseRow>, opts: &ImportOptions, report: &mut ImportReport) -> Result<(), ImportError> {
+async fn import_enterprises(db: &Db, a: &Access, rows: Vec<ledger::EnterpriseRow>, opts: &ImportOptions, report: &mut ImportReport) -> Result<(), ImportError> {
     let codes: HashSet<String> = crate::region::names(db).await?.into_keys().collect();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for r in &rows {
@@ -338,6 +374,8 @@ async fn import_enterprises(db: &Db, rows: Vec<ledger::EnterpriseRow>, opts: &Im
         }
     }
     let now = Utc::now();
+    report.inserted = new.len() as u64;
+    report.updated = changed.len() as u64;
     on!(db, p => {
         let mut tx = begin_write!(db, p)?;
         insert_batches!(tx, "INSERT INTO enterprises (name, uscc, legal_representative, region_code, contact_person, contact_phone, address, created_at, updated_at)", "", 9, new,
@@ -347,14 +385,13 @@ async fn import_enterprises(db: &Db, rows: Vec<ledger::EnterpriseRow>, opts: &Im
             sqlx::query("UPDATE enterprises SET name=$1, legal_representative=$2, region_code=$3, contact_person=$4, contact_phone=$5, address=$6, updated_at=$7 WHERE id=$8")
                 .bind(&e.name).bind(&e.legal_representative).bind(e.region_code.as_ref().map(|c| c.as_str().to_string()))
                 .bind(&e.contact_person).bind(&e.contact_phone).bind(&e.address).bind(now).bind(id).execute(&mut *tx).await?;
+            audit!(tx, a.actor(), "update", "enterprise", id, None, crate::audit::snapshot(*e));
         }
+        record_run!(tx, a, opts, report);
         tx.commit().await?;
         Ok::<(), StoreError>(())
     })?;
-    report.inserted = new.len() as u64;
-    report.updated = changed.len() as u64;
     report.committed = true;
-    record_run(db, opts, report).await?;
     Ok(())
 }
 
@@ -373,8 +410,9 @@ struct ContractNow {
     fee_model: String,
 }
 
-async fn import_contracts(db: &Db, rows: Vec<ledger::ContractRow>, opts: &ImportOptions, report: &mut ImportReport) -> Result<(), ImportError> {
-    let estates: Vec<(i64, String, String)> = on!(db, p => sqlx::query_as("SELECT id, region_code, name FROM estates").fetch_all(p).await)?;
+async fn import_contracts(db: &Db, a: &Access, rows: Vec<ledger::ContractRow>, opts: &ImportOptions, report: &mut ImportReport) -> Result<(), ImportError> {
+    let sql = format!("SELECT e.id, e.region_code, e.name FROM estates e WHERE {}", a.estates_sql("e", opts.today));
+    let estates: Vec<(i64, String, String)> = on!(db, p => sqlx::query_as(dynamic(sql)).fetch_all(p).await)?;
     let estates: HashMap<(String, String), i64> = estates.into_iter().map(|(id, c, n)| ((c, n), id)).collect();
     let firms: Vec<(i64, String)> = on!(db, p => sqlx::query_as("SELECT id, uscc FROM enterprises").fetch_all(p).await)?;
     let firms: HashMap<String, i64> = firms.into_iter().map(|(id, u)| (u, id)).collect();
@@ -413,6 +451,8 @@ async fn import_contracts(db: &Db, rows: Vec<ledger::ContractRow>, opts: &Import
         }
     }
     let now = Utc::now();
+    report.inserted = new.len() as u64;
+    report.updated = changed.len() as u64;
     on!(db, p => {
         let mut tx = begin_write!(db, p)?;
         insert_batches!(tx, "INSERT INTO service_contracts (estate_id, enterprise_id, kind, start_date, end_date, fee_fen_per_m2_month, fee_model, created_at, updated_at)", "", 9, new,
@@ -421,14 +461,13 @@ async fn import_contracts(db: &Db, rows: Vec<ledger::ContractRow>, opts: &Import
         for (id, c) in &changed {
             sqlx::query("UPDATE service_contracts SET kind=$1, end_date=$2, fee_fen_per_m2_month=$3, fee_model=$4, updated_at=$5 WHERE id=$6")
                 .bind(c.kind.code()).bind(c.end_date).bind(c.fee_fen_per_m2_month).bind(c.fee_model.code()).bind(now).bind(id).execute(&mut *tx).await?;
+            audit!(tx, a.actor(), "update", "contract", id, None, crate::audit::snapshot(*c));
         }
+        record_run!(tx, a, opts, report);
         tx.commit().await?;
         Ok::<(), StoreError>(())
     })?;
-    report.inserted = new.len() as u64;
-    report.updated = changed.len() as u64;
     report.committed = true;
-    record_run(db, opts, report).await?;
     Ok(())
 }
 
@@ -444,7 +483,8 @@ struct HouseGroup {
     house: HouseInput,
     total_floors: Option<i32>,
     elevator: Option<bool>,
-    owners: Vec<(usize, OwnerInput)>,
+    /// (row, owner, global key) — the key as stored (`idh:…`, `uscc:…`), if any.
+    owners: Vec<(usize, OwnerInput, Option<String>)>,
     occupants: Vec<OccupantInput>,
     /// The stored house of the same estate, building, unit and room: its id, and whether
     /// its attributes equal the file's.
@@ -472,7 +512,16 @@ fn in_list(ids: &[i64]) -> String {
     format!("({})", ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(","))
 }
 
-/// Looks up `keys` in `owners.owner_key`, in batches: key → (id, name, phone).
+/// The stored global key of an owner: `idh:<keyed hash of the ID number>` or `uscc:<code>`.
+fn global_key(keys: &crate::pii::Keyring, o: &OwnerInput) -> Option<String> {
+    if let Some(i) = &o.id_number {
+        Some(format!("idh:{}", keys.search_hash(i)))
+    } else {
+        o.uscc.as_ref().map(|u| format!("uscc:{u}"))
+    }
+}
+
+/// Looks up `keys` in `owners.owner_key`, in batches: key → (id, name, phone hash).
 async fn owners_by_key(db: &Db, keys: &[String]) -> Result<HashMap<String, (i64, String, Option<String>)>, StoreError> {
     let mut out = HashMap::new();
     if keys.is_empty() {
@@ -489,7 +538,7 @@ async fn owners_by_key(db: &Db, keys: &[String]) -> Result<HashMap<String, (i64,
             crate::Backend::Sqlite => vec!["?".to_string(); chunk.len()],
             crate::Backend::Postgres => (1..=chunk.len()).map(|i| format!("${i}")).collect(),
         };
-        let sql = format!("SELECT id, owner_key, name, phone FROM owners WHERE owner_key IN ({})", ph.join(","));
+        let sql = format!("SELECT id, owner_key, name, phone_hash FROM owners WHERE owner_key IN ({})", ph.join(","));
         let rows: Vec<(i64, String, String, Option<String>)> = on!(db, p => {
             let mut q = sqlx::query_as(dynamic(sql));
             for k in chunk {
@@ -537,18 +586,23 @@ enum OwnerRef {
     New(usize),
 }
 
-async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, report: &mut ImportReport, progress: &dyn Progress) -> Result<(), ImportError> {
+async fn import_houses(db: &Db, a: &Access, rows: Vec<HouseRow>, opts: &ImportOptions, report: &mut ImportReport, progress: &dyn Progress) -> Result<(), ImportError> {
+    let keys = crate::pii::keys().map_err(|e| StoreError::Invalid(e.to_string()))?;
     // 1. Estates of the rows (one entry per row, None when the row's estate is unknown).
+    //    Only estates the caller reaches can be imported into.
+    let scope = a.estates_sql("e", opts.today);
     if let Some(id) = opts.estate_id {
-        let exists: i64 = on!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM estates WHERE id = $1").bind(id).fetch_one(p).await)?;
+        let sql = format!("SELECT COUNT(*) FROM estates e WHERE e.id = $1 AND {scope}");
+        let exists: i64 = on!(db, p => sqlx::query_scalar(dynamic(sql)).bind(id).fetch_one(p).await)?;
         if exists == 0 {
-            return Err(ImportError::File(format!("小区编号 {id} 不存在")));
+            return Err(ImportError::File(format!("小区编号 {id} 不存在或不在您的范围内")));
         }
     }
     let needs_lookup = rows.iter().any(|r| r.estate.is_some());
     let mut estates: HashMap<String, HashMap<String, i64>> = HashMap::new();
     if needs_lookup {
-        let v: Vec<(i64, String, String)> = on!(db, p => sqlx::query_as("SELECT id, region_code, name FROM estates").fetch_all(p).await)?;
+        let sql = format!("SELECT e.id, e.region_code, e.name FROM estates e WHERE {scope}");
+        let v: Vec<(i64, String, String)> = on!(db, p => sqlx::query_as(dynamic(sql)).fetch_all(p).await)?;
         for (id, c, n) in v {
             estates.entry(c).or_default().insert(n, id);
         }
@@ -568,7 +622,7 @@ async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, repor
                     Some(*id)
                 }
                 None => {
-                    report.errors.push(cell_err(r.row, "小区名称", name, format!("社区 {code} 下没有这个小区，请先导入小区")));
+                    report.errors.push(cell_err(r.row, "小区名称", name, format!("社区 {code} 下没有这个小区（或不在您的范围内），请先导入小区")));
                     None
                 }
             },
@@ -579,20 +633,24 @@ async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, repor
     }
     let mut estate_ids: Vec<i64> = estate_of_row.iter().flatten().copied().collect::<BTreeSet<_>>().into_iter().collect();
 
-    // 2. Owners already registered under the same ID number or USCC must carry the same name.
-    let mut keys: Vec<String> = rows.iter().filter_map(|r| r.owner.as_ref().and_then(|o| o.global_key())).collect::<HashSet<_>>().into_iter().collect();
-    keys.sort();
-    let known_owners = owners_by_key(db, &keys).await?;
-    drop(keys);
+    // 2. Owners already registered under the same ID number or USCC must carry the same
+    //    name. Each owner's stored key is computed once (a keyed hash for ID numbers).
+    let row_keys: Vec<Option<String>> = rows.iter().map(|r| r.owner.as_ref().and_then(|o| global_key(&keys, o))).collect();
+    let mut wanted: Vec<String> = row_keys.iter().flatten().cloned().collect::<HashSet<_>>().into_iter().collect();
+    wanted.sort();
+    let known_owners = owners_by_key(db, &wanted).await?;
+    drop(wanted);
     if !known_owners.is_empty() {
-        for r in &rows {
-            if let Some(o) = &r.owner {
-                if let Some(k) = o.global_key() {
-                    if let Some((id, name, _)) = known_owners.get(&k) {
-                        if *name != o.name {
-                            let col = if k.starts_with("id:") { "身份证号" } else { "统一社会信用代码" };
-                            report.errors.push(cell_err(r.row, col, &k[k.find(':').map(|i| i + 1).unwrap_or(0)..], format!("该证件号码已登记为业主「{name}」（编号 {id}），与此处「{}」不符", o.name)));
-                        }
+        for (r, k) in rows.iter().zip(&row_keys) {
+            if let (Some(o), Some(k)) = (&r.owner, k) {
+                if let Some((id, name, _)) = known_owners.get(k) {
+                    if *name != o.name {
+                        let (col, val) = match (&o.id_number, &o.uscc) {
+                            (Some(i), _) => ("身份证号", i.clone()),
+                            (None, Some(u)) => ("统一社会信用代码", u.clone()),
+                            _ => ("", String::new()),
+                        };
+                        report.errors.push(cell_err(r.row, col, val, format!("该证件号码已登记为业主「{name}」（编号 {id}），与此处「{}」不符", o.name)));
                     }
                 }
             }
@@ -625,7 +683,7 @@ async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, repor
     // 4. Group the rows by house (and find the stored house of each group once).
     let mut groups: Vec<HouseGroup> = Vec::new();
     let mut index: HashMap<HouseKey, usize> = HashMap::with_capacity(rows.len());
-    for (r, estate_id) in rows.into_iter().zip(estate_of_row) {
+    for ((r, estate_id), okey) in rows.into_iter().zip(estate_of_row).zip(row_keys) {
         let Some(estate_id) = estate_id else { continue };
         let key = (estate_id, r.house.building_no.clone(), r.house.unit_no.clone(), r.house.room_no.clone());
         let gi = match index.get(&key) {
@@ -645,7 +703,7 @@ async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, repor
         g.total_floors = g.total_floors.or(r.total_floors);
         g.elevator = g.elevator.or(r.elevator);
         if let Some(o) = r.owner {
-            g.owners.push((r.row, o));
+            g.owners.push((r.row, o, okey));
         }
         if let Some(o) = r.occupant {
             g.occupants.push(o);
@@ -661,7 +719,7 @@ async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, repor
         if g.owners.is_empty() {
             continue;
         }
-        let file: BTreeSet<String> = g.owners.iter().map(|(_, o)| o.global_key().unwrap_or_else(|| format!("name:{}:{}", hid, o.name))).collect();
+        let file: BTreeSet<String> = g.owners.iter().map(|(_, o, k)| k.clone().unwrap_or_else(|| format!("name:{}:{}", hid, o.name))).collect();
         let db_set = owner_sets.get(&hid).cloned().unwrap_or_default();
         if db_set.is_empty() || db_set == file {
             continue;
@@ -672,7 +730,7 @@ async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, repor
             report.errors.push(cell_err(
                 g.row,
                 "业主名称",
-                g.owners.iter().map(|(_, o)| o.name.as_str()).collect::<Vec<_>>().join("、"),
+                g.owners.iter().map(|(_, o, _)| o.name.as_str()).collect::<Vec<_>>().join("、"),
                 format!("房屋 {} 已登记了不同的业主；如确为过户或更正，请选择「替换业主」（--replace-owners）", g.house.label()),
             ));
         }
@@ -682,7 +740,7 @@ async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, repor
     let groups = gate(groups, |g| g.row, opts, report)?;
     let groups: Vec<HouseGroup> = if report.skipped > 0 {
         let bad: HashSet<usize> = report.errors.iter().map(|e| e.row).collect();
-        groups.into_iter().map(|mut g| { g.owners.retain(|(r, _)| !bad.contains(r)); g }).collect()
+        groups.into_iter().map(|mut g| { g.owners.retain(|(r, _, _)| !bad.contains(r)); g }).collect()
     } else {
         groups
     };
@@ -713,7 +771,13 @@ async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, repor
 
     progress.phase("写入", groups.len() as u64);
     let total_groups = groups.len() as u64;
-    let (updated_owner_phones, inserted_owners) = on!(db, p => {
+    // A stored house counts as updated when its attributes, its owners or an owner's phone
+    // changed.
+    let updated_groups = touched.len();
+    report.inserted = new_houses.len() as u64;
+    report.updated = updated_groups as u64;
+    report.unchanged = (groups.len() - new_houses.len() - updated_groups) as u64;
+    on!(db, p => {
         let mut tx = begin_write!(db, p)?;
 
         // Buildings: estate → building no → (floors, elevator) from the file.
@@ -801,16 +865,17 @@ async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, repor
         // Owners: create those not yet registered, update phones that changed.
         let mut to_insert: Vec<(String, &OwnerInput)> = Vec::new();
         let mut planned: HashMap<String, usize> = HashMap::new();
-        let mut phone_updates: Vec<(i64, &str)> = Vec::new();
+        let mut phone_updates: Vec<(i64, crate::pii::Protected)> = Vec::new();
         let mut links: Vec<(i64, OwnerRef)> = Vec::new();
         for (g, &hid) in groups.iter().zip(&house_ids) {
-            for (_, o) in &g.owners {
-                let k = o.global_key().unwrap_or_else(|| format!("name:{hid}:{}", o.name));
+            for (_, o, gk) in &g.owners {
+                let k = gk.clone().unwrap_or_else(|| format!("name:{hid}:{}", o.name));
                 let r = match owner_ids.get(&k) {
                     Some(&id) => {
-                        if let (Some(new_phone), Some((_, _, old_phone))) = (o.phone.as_deref(), known_owners.get(&k)) {
-                            if old_phone.as_deref() != Some(new_phone) {
-                                phone_updates.push((id, new_phone));
+                        if let (Some(new_phone), Some((_, _, old_hash))) = (o.phone.as_deref(), known_owners.get(&k)) {
+                            let p = keys.protect_phone(new_phone);
+                            if old_hash.as_deref() != Some(p.hash.as_str()) {
+                                phone_updates.push((id, p));
                             }
                         }
                         OwnerRef::Known(id)
@@ -829,9 +894,18 @@ async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, repor
         }
         drop(planned);
         let mut new_owner_ids = reserve_ids!(tx, "owners", to_insert.len());
-        let owner_rows: Vec<(i64, &(String, &OwnerInput))> = new_owner_ids.iter().copied().zip(&to_insert).collect();
-        let inserted = insert_batches!(tx, "INSERT INTO owners (id, owner_key, kind, name, id_number, uscc, phone)", " ON CONFLICT (owner_key) DO NOTHING", 7, owner_rows,
-            |q, x| q.bind(x.0).bind(&x.1.0).bind(x.1.1.kind.code()).bind(&x.1.1.name).bind(&x.1.1.id_number).bind(&x.1.1.uscc).bind(&x.1.1.phone));
+        // Personal data is stored encrypted, with its keyed hash and mask (see pii).
+        let owner_rows: Vec<(i64, &(String, &OwnerInput), Option<crate::pii::Protected>, Option<crate::pii::Protected>)> = new_owner_ids
+            .iter()
+            .copied()
+            .zip(&to_insert)
+            .map(|(id, x)| (id, x, x.1.id_number.as_deref().map(|i| keys.protect_id(i)), x.1.phone.as_deref().map(|p| keys.protect_phone(p))))
+            .collect();
+        let inserted = insert_batches!(tx, "INSERT INTO owners (id, owner_key, kind, name, id_number_enc, id_number_hash, id_number_mask, uscc, phone_enc, phone_hash, phone_mask)", " ON CONFLICT (owner_key) DO NOTHING", 11, owner_rows,
+            |q, x| q.bind(x.0).bind(&x.1.0).bind(x.1.1.kind.code()).bind(&x.1.1.name)
+                .bind(x.2.as_ref().map(|p| &p.enc)).bind(x.2.as_ref().map(|p| &p.hash)).bind(x.2.as_ref().map(|p| &p.mask))
+                .bind(&x.1.1.uscc)
+                .bind(x.3.as_ref().map(|p| &p.enc)).bind(x.3.as_ref().map(|p| &p.hash)).bind(x.3.as_ref().map(|p| &p.mask)));
         drop(owner_rows);
         progress.inc(total_groups / 3);
         if inserted as usize != to_insert.len() {
@@ -841,8 +915,8 @@ async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, repor
                 new_owner_ids[i] = id;
             }
         }
-        for (id, phone) in &phone_updates {
-            sqlx::query("UPDATE owners SET phone = $1 WHERE id = $2").bind(*phone).bind(*id).execute(&mut *tx).await?;
+        for (id, p) in &phone_updates {
+            sqlx::query("UPDATE owners SET phone_enc = $1, phone_hash = $2, phone_mask = $3 WHERE id = $4").bind(&p.enc).bind(&p.hash).bind(&p.mask).bind(*id).execute(&mut *tx).await?;
         }
 
         // Ownerships.
@@ -856,14 +930,14 @@ async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, repor
         insert_batches!(tx, "INSERT INTO ownerships (house_id, owner_id)", " ON CONFLICT DO NOTHING", 2, links, |q, l| q.bind(l.0).bind(l.1));
 
         // Occupants.
-        let mut occ: Vec<(i64, &OccupantInput)> = Vec::new();
+        let mut occ: Vec<(i64, &OccupantInput, Option<crate::pii::Protected>)> = Vec::new();
         for (g, &hid) in groups.iter().zip(&house_ids) {
             for o in &g.occupants {
-                occ.push((hid, o));
+                occ.push((hid, o, o.phone.as_deref().map(|p| keys.protect_phone(p))));
             }
         }
-        insert_batches!(tx, "INSERT INTO occupants (house_id, kind, name, phone)", " ON CONFLICT (house_id, name) DO UPDATE SET kind = excluded.kind, phone = excluded.phone", 4, occ,
-            |q, x| q.bind(x.0).bind(x.1.kind.code()).bind(&x.1.name).bind(&x.1.phone));
+        insert_batches!(tx, "INSERT INTO occupants (house_id, kind, name, phone_enc, phone_mask)", " ON CONFLICT (house_id, name) DO UPDATE SET kind = excluded.kind, phone_enc = excluded.phone_enc, phone_mask = excluded.phone_mask", 5, occ,
+            |q, x| q.bind(x.0).bind(x.1.kind.code()).bind(&x.1.name).bind(x.2.as_ref().map(|p| &p.enc)).bind(x.2.as_ref().map(|p| &p.mask)));
 
         // House counts (as REFRESH_HOUSE_COUNT, for many estates per statement).
         let now = Utc::now();
@@ -876,24 +950,18 @@ async fn import_houses(db: &Db, rows: Vec<HouseRow>, opts: &ImportOptions, repor
             .execute(&mut *tx)
             .await?;
         }
+        if !phone_updates.is_empty() {
+            report.notes.push(format!("更新了 {} 位业主的电话", phone_updates.len()));
+        }
+        if !to_insert.is_empty() {
+            report.notes.push(format!("新登记业主 {} 位", to_insert.len()));
+        }
+        record_run!(tx, a, opts, report);
         tx.commit().await?;
         progress.inc(total_groups - 2 * (total_groups / 3));
-        Ok::<(usize, usize), StoreError>((phone_updates.len(), to_insert.len()))
+        Ok::<(), StoreError>(())
     })?;
-    // A stored house counts as updated when its attributes, its owners or an owner's phone
-    // changed.
-    let updated_groups = touched.len();
-    report.inserted = new_houses.len() as u64;
-    report.updated = updated_groups as u64;
-    report.unchanged = (groups.len() - new_houses.len() - updated_groups) as u64;
-    if updated_owner_phones > 0 {
-        report.notes.push(format!("更新了 {updated_owner_phones} 位业主的电话"));
-    }
-    if inserted_owners > 0 {
-        report.notes.push(format!("新登记业主 {inserted_owners} 位"));
-    }
     report.committed = true;
-    record_run(db, opts, report).await?;
     Ok(())
 }
 

@@ -26,6 +26,7 @@ impl TestDb {
     /// Creates, connects and migrates a fresh database. Panics (failing the test) when
     /// `DATABASE_URL` names a PostgreSQL that cannot be reached.
     pub async fn new() -> TestDb {
+        crate::pii::ensure_test_keys();
         match postgres_url() {
             Some(url) => {
                 let admin = Db::connect(&Target::Postgres(url.clone())).await.expect("DATABASE_URL names a PostgreSQL that cannot be reached");
@@ -123,7 +124,7 @@ pub async fn load_fixture(db: &Db) {
             file_name: "fixture.csv".into(),
             today: fixture_today(),
         };
-        if let Err(e) = import_file(db, csv.as_bytes(), &opts, &Quiet).await {
+        if let Err(e) = import_file(db, &crate::access::Access::system("fixture"), csv.as_bytes(), &opts, &Quiet).await {
             match e {
                 crate::import::ImportError::Rejected(r) => panic!("fixture {layout:?} rejected: {:#?}", r.errors),
                 other => panic!("fixture {layout:?}: {other}"),

@@ -28,17 +28,17 @@ async fn same_seed_same_province() {
     let (b, rb) = demo_db(2000, 7).await;
     assert_eq!(ra, rb);
     let all = ListQuery::default();
-    let ha = export::houses(&a.db, &all, &HouseFilter::default()).await.unwrap();
-    let hb = export::houses(&b.db, &all, &HouseFilter::default()).await.unwrap();
+    let ha = export::houses(&a.db, &wuye_store::access::Access::system("test"), &all, &HouseFilter::default(), fixture_today(), true).await.unwrap();
+    let hb = export::houses(&b.db, &wuye_store::access::Access::system("test"), &all, &HouseFilter::default(), fixture_today(), true).await.unwrap();
     assert_eq!(ha.len(), hb.len());
     assert!(ha == hb, "same seed, different houses");
     let today = fixture_today();
-    assert!(export::contracts(&a.db, &all, &Default::default(), today).await.unwrap() == export::contracts(&b.db, &all, &Default::default(), today).await.unwrap());
-    assert!(export::enterprises(&a.db, &all, today).await.unwrap() == export::enterprises(&b.db, &all, today).await.unwrap());
+    assert!(export::contracts(&a.db, &wuye_store::access::Access::system("test"), &all, &Default::default(), today).await.unwrap() == export::contracts(&b.db, &wuye_store::access::Access::system("test"), &all, &Default::default(), today).await.unwrap());
+    assert!(export::enterprises(&a.db, &wuye_store::access::Access::system("test"), &all, today).await.unwrap() == export::enterprises(&b.db, &wuye_store::access::Access::system("test"), &all, today).await.unwrap());
     // Another seed is another province of the same size.
     let (c, rc) = demo_db(2000, 8).await;
     assert_eq!(rc.houses, 2000);
-    assert!(export::houses(&c.db, &all, &HouseFilter::default()).await.unwrap() != ha);
+    assert!(export::houses(&c.db, &wuye_store::access::Access::system("test"), &all, &HouseFilter::default(), fixture_today(), true).await.unwrap() != ha);
     // Demo data goes only into an empty database.
     assert!(demo::generate(&a.db, 100, 7, today, &Quiet).await.is_err());
 }
@@ -79,11 +79,18 @@ async fn a_small_province_is_plausible() {
     assert_eq!(scalar(db, "SELECT COUNT(*) FROM estates WHERE year_built < 1985 OR year_built > 2024").await, 0);
 
     // Every identifier validates; persons carry a Ningxia county code.
-    let ids = strings(db, "SELECT id_number FROM owners WHERE id_number IS NOT NULL").await;
-    assert_eq!(ids.len(), 3015 - 26);
-    for id in &ids {
-        assert!(validate_id_number(id).is_ok() && id.starts_with("64"), "{id}");
+    // ID numbers are stored encrypted: decrypt each, and check its mask and search hash.
+    let keys = wuye_store::pii::keys().unwrap();
+    let rows: Vec<(String, String, String)> = wuye_store::on!(db, p => sqlx::query_as("SELECT id_number_enc, id_number_hash, id_number_mask FROM owners WHERE id_number_enc IS NOT NULL").fetch_all(p).await).unwrap();
+    assert_eq!(rows.len(), 3015 - 26);
+    for (enc, hash, mask) in &rows {
+        let id = keys.decrypt(enc).unwrap();
+        assert!(validate_id_number(&id).is_ok() && id.starts_with("64"), "{id}");
+        assert_eq!(&keys.search_hash(&id), hash);
+        assert_eq!(mask, &wuye_domain::ids::mask_id_number(&id));
+        assert!(!enc.contains(&id[6..14]), "no birth date in the ciphertext");
     }
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM owners WHERE owner_key LIKE 'id:%'").await, 0, "no ID number in clear in the owner key");
     let usccs = strings(db, "SELECT uscc FROM owners WHERE uscc IS NOT NULL UNION ALL SELECT uscc FROM enterprises").await;
     assert_eq!(usccs.len(), 26 + 5);
     for u in &usccs {
@@ -99,7 +106,7 @@ async fn a_small_province_is_plausible() {
     // Management is consistent with the contracts, but for a handful of deliberate
     // mismatches (declared enterprise-managed, no contract in force).
     let today = fixture_today();
-    let estates = wuye_store::registry::list_estates(db, &ListQuery { per_page: Some(1000), ..Default::default() }, None, today).await.unwrap();
+    let estates = wuye_store::registry::list_estates(db, &wuye_store::access::Access::system("test"), &ListQuery { per_page: Some(1000), ..Default::default() }, None, today).await.unwrap();
     assert_eq!(estates.items.len(), 10);
     let covered = estates.items.iter().filter(|e| e.covered()).count();
     let mismatched = estates.items.iter().filter(|e| e.management_mismatch()).count();
@@ -110,8 +117,8 @@ async fn a_small_province_is_plausible() {
     let target = Ratio::new(70, 100);
     let mut above = Vec::new();
     let mut below = Vec::new();
-    for city in stats::region_stats(db, "64", today).await.unwrap().children {
-        for county in stats::region_stats(db, &city.code, today).await.unwrap().children {
+    for city in stats::region_stats(db, &wuye_store::access::Access::system("test"), "64", today).await.unwrap().children {
+        for county in stats::region_stats(db, &wuye_store::access::Access::system("test"), &city.code, today).await.unwrap().children {
             if county.coverage.estates == 0 {
                 continue;
             }
@@ -120,6 +127,6 @@ async fn a_small_province_is_plausible() {
     }
     assert_eq!(above, vec!["西夏区", "金凤区", "大武口区"]);
     assert_eq!(below, vec!["惠农区", "同心县", "中宁县", "海原县"]);
-    let total = stats::region_stats(db, "64", today).await.unwrap().total;
+    let total = stats::region_stats(db, &wuye_store::access::Access::system("test"), "64", today).await.unwrap().total;
     assert_eq!((total.estates, total.estates_covered), (10, 6));
 }

@@ -55,7 +55,7 @@ async fn coverage_on_three_bases_with_a_contract_that_ended_yesterday() {
     let t = TestDb::new().await;
     load_fixture(&t.db).await;
     let today = fixture_today();
-    let s = stats::region_stats(&t.db, "64", today).await.unwrap();
+    let s = stats::region_stats(&t.db, &wuye_store::access::Access::system("test"), "64", today).await.unwrap();
     assert_eq!(s.children.len(), 5);
     let c = s.total;
     assert_eq!((c.estates, c.estates_covered), (4, 2));
@@ -74,16 +74,16 @@ async fn coverage_on_three_bases_with_a_contract_that_ended_yesterday() {
     assert_eq!(gy.coverage.estates, 0);
 
     // Down to the county and the street.
-    let xq = stats::region_stats(&t.db, "640104", today).await.unwrap();
+    let xq = stats::region_stats(&t.db, &wuye_store::access::Access::system("test"), "640104", today).await.unwrap();
     assert_eq!((xq.total.estates, xq.total.estates_covered, xq.total.houses, xq.total.houses_covered), (2, 1, 7, 4));
     assert_eq!((xq.total.area, xq.total.area_covered), (3_000_000, 1_000_000));
     let street = xq.children.iter().find(|x| x.code == "640104001000").unwrap();
     assert_eq!(street.coverage.estates, 2);
 
     // Yesterday the 兴隆家园 contract was still in force; the day after tomorrow 庆安花园's is.
-    let y = stats::region_stats(&t.db, "64", today.pred_opt().unwrap()).await.unwrap().total;
+    let y = stats::region_stats(&t.db, &wuye_store::access::Access::system("test"), "64", today.pred_opt().unwrap()).await.unwrap().total;
     assert_eq!((y.estates_covered, y.houses_covered, y.area_covered), (3, 9, 3_500_000));
-    let later = stats::region_stats(&t.db, "64", NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()).await.unwrap().total;
+    let later = stats::region_stats(&t.db, &wuye_store::access::Access::system("test"), "64", NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()).await.unwrap().total;
     assert_eq!((later.estates_covered, later.houses_covered), (3, 7));
 }
 
@@ -93,7 +93,7 @@ async fn fixture_registry_reads_back() {
     load_fixture(&t.db).await;
     let today = fixture_today();
     let q = ListQuery { region: Some("640104".into()), ..Default::default() };
-    let estates = registry::list_estates(&t.db, &q, None, today).await.unwrap();
+    let estates = registry::list_estates(&t.db, &wuye_store::access::Access::system("test"), &q, None, today).await.unwrap();
     assert_eq!(estates.total, 2);
     let ca = estates.items.iter().find(|e| e.name == "崇安小区").unwrap();
     assert_eq!(ca.house_count, 4);
@@ -101,7 +101,7 @@ async fn fixture_registry_reads_back() {
     let xl = estates.items.iter().find(|e| e.name == "兴隆家园").unwrap();
     assert!(!xl.covered());
     assert!(xl.management_mismatch());
-    let houses = registry::list_houses(&t.db, &ListQuery::default(), &HouseFilter { estate_id: Some(ca.id), building_id: None }).await.unwrap();
+    let houses = registry::list_houses(&t.db, &wuye_store::access::Access::system("test"), &ListQuery::default(), &HouseFilter { estate_id: Some(ca.id), building_id: None }, fixture_today()).await.unwrap();
     assert_eq!(houses.total, 4);
     let h101 = houses.items.iter().find(|h| h.room_no == "101").unwrap();
     assert_eq!(h101.owner_names, "马明、杨芳");
@@ -111,13 +111,13 @@ async fn fixture_registry_reads_back() {
     let shop = houses.items.iter().find(|h| h.room_no == "S01").unwrap();
     assert_eq!((shop.unit_no.as_str(), shop.status.as_str()), ("", "unsold"));
     // 马明 owns houses in two estates and is one owner.
-    let owners = registry::list_owners(&t.db, &ListQuery { q: Some("11010519491231002X".into()), ..Default::default() }).await.unwrap();
+    let owners = registry::list_owners(&t.db, &wuye_store::access::Access::system("test"), &ListQuery { q: Some("11010519491231002X".into()), ..Default::default() }, fixture_today()).await.unwrap();
     assert_eq!(owners.total, 1);
     assert_eq!(owners.items[0].house_count, 2);
     assert_eq!(count(&t.db, "owners").await, 7);
     assert_eq!(count(&t.db, "ownerships").await, 9);
     // 满春园 is served open-ended; its enterprise serves one estate today.
-    let firms = registry::list_enterprises(&t.db, &ListQuery { q: Some("恒信".into()), ..Default::default() }, today).await.unwrap();
+    let firms = registry::list_enterprises(&t.db, &wuye_store::access::Access::system("test"), &ListQuery { q: Some("恒信".into()), ..Default::default() }, today).await.unwrap();
     assert_eq!(firms.items[0].estates_served, 1);
 }
 
@@ -125,11 +125,11 @@ async fn fixture_registry_reads_back() {
 async fn importing_the_same_files_twice_changes_nothing() {
     let t = TestDb::new().await;
     load_fixture(&t.db).await;
-    let r = import_file(&t.db, wuye_store::testing::FIXTURE_HOUSES_CSV.as_bytes(), &opts(LayoutKind::Houses, None), &Quiet).await.unwrap();
+    let r = import_file(&t.db, &wuye_store::access::Access::system("test"), wuye_store::testing::FIXTURE_HOUSES_CSV.as_bytes(), &opts(LayoutKind::Houses, None), &Quiet).await.unwrap();
     assert_eq!((r.rows, r.inserted, r.updated, r.unchanged), (11, 0, 0, 10));
-    let r = import_file(&t.db, wuye_store::testing::FIXTURE_ESTATES_CSV.as_bytes(), &opts(LayoutKind::Estates, None), &Quiet).await.unwrap();
+    let r = import_file(&t.db, &wuye_store::access::Access::system("test"), wuye_store::testing::FIXTURE_ESTATES_CSV.as_bytes(), &opts(LayoutKind::Estates, None), &Quiet).await.unwrap();
     assert_eq!((r.inserted, r.updated, r.unchanged), (0, 0, 4));
-    let r = import_file(&t.db, wuye_store::testing::FIXTURE_CONTRACTS_CSV.as_bytes(), &opts(LayoutKind::Contracts, None), &Quiet).await.unwrap();
+    let r = import_file(&t.db, &wuye_store::access::Access::system("test"), wuye_store::testing::FIXTURE_CONTRACTS_CSV.as_bytes(), &opts(LayoutKind::Contracts, None), &Quiet).await.unwrap();
     assert_eq!((r.inserted, r.updated, r.unchanged), (0, 0, 4));
     assert_eq!(count(&t.db, "houses").await, 10);
     assert_eq!(count(&t.db, "owners").await, 7);
@@ -138,7 +138,7 @@ async fn importing_the_same_files_twice_changes_nothing() {
 async fn xlsx_round_trip(db: &Db, layout: LayoutKind, rows: Vec<Vec<Out>>) -> wuye_store::import::ImportReport {
     let l = wuye_store::import::layout_of(layout);
     let bytes = wuye_ledger::write_xlsx(l.sheet, &l.headers(), rows).unwrap();
-    import_file(db, &bytes, &opts(layout, None), &Quiet).await.unwrap()
+    import_file(db, &wuye_store::access::Access::system("test"), &bytes, &opts(layout, None), &Quiet).await.unwrap()
 }
 
 #[tokio::test]
@@ -147,10 +147,10 @@ async fn export_then_import_round_trips_unchanged() {
     load_fixture(&t.db).await;
     let today = fixture_today();
     let all = ListQuery::default();
-    let e1 = export::estates(&t.db, &all, today).await.unwrap();
-    let h1 = export::houses(&t.db, &all, &HouseFilter::default()).await.unwrap();
-    let n1 = export::enterprises(&t.db, &all, today).await.unwrap();
-    let c1 = export::contracts(&t.db, &all, &Default::default(), today).await.unwrap();
+    let e1 = export::estates(&t.db, &wuye_store::access::Access::system("test"), &all, today).await.unwrap();
+    let h1 = export::houses(&t.db, &wuye_store::access::Access::system("test"), &all, &HouseFilter::default(), fixture_today(), true).await.unwrap();
+    let n1 = export::enterprises(&t.db, &wuye_store::access::Access::system("test"), &all, today).await.unwrap();
+    let c1 = export::contracts(&t.db, &wuye_store::access::Access::system("test"), &all, &Default::default(), today).await.unwrap();
     assert_eq!(h1.len(), 11);
     let r = xlsx_round_trip(&t.db, LayoutKind::Estates, e1.clone()).await;
     assert_eq!((r.inserted, r.updated, r.unchanged), (0, 0, 4));
@@ -160,8 +160,8 @@ async fn export_then_import_round_trips_unchanged() {
     assert_eq!((r.inserted, r.updated, r.unchanged), (0, 0, 2));
     let r = xlsx_round_trip(&t.db, LayoutKind::Contracts, c1.clone()).await;
     assert_eq!((r.inserted, r.updated, r.unchanged), (0, 0, 4));
-    assert_eq!(export::estates(&t.db, &all, today).await.unwrap(), e1);
-    assert_eq!(export::houses(&t.db, &all, &HouseFilter::default()).await.unwrap(), h1);
+    assert_eq!(export::estates(&t.db, &wuye_store::access::Access::system("test"), &all, today).await.unwrap(), e1);
+    assert_eq!(export::houses(&t.db, &wuye_store::access::Access::system("test"), &all, &HouseFilter::default(), fixture_today(), true).await.unwrap(), h1);
     // The room number 0201 and the ID ending in X survive as text.
     assert!(h1.iter().any(|r| r[4] == Out::Text("0201".into())));
     assert!(h1.iter().any(|r| r[14] == Out::Text("64010419900101123X".into())));
@@ -173,8 +173,8 @@ async fn export_then_import_round_trips_unchanged() {
     assert_eq!(xlsx_round_trip(&fresh.db, LayoutKind::Enterprises, n1).await.inserted, 2);
     assert_eq!(xlsx_round_trip(&fresh.db, LayoutKind::Contracts, c1).await.inserted, 4);
     assert_eq!(xlsx_round_trip(&fresh.db, LayoutKind::Houses, h1.clone()).await.inserted, 10);
-    assert_eq!(export::estates(&fresh.db, &all, today).await.unwrap(), e1);
-    assert_eq!(export::houses(&fresh.db, &all, &HouseFilter::default()).await.unwrap(), h1);
+    assert_eq!(export::estates(&fresh.db, &wuye_store::access::Access::system("test"), &all, today).await.unwrap(), e1);
+    assert_eq!(export::houses(&fresh.db, &wuye_store::access::Access::system("test"), &all, &HouseFilter::default(), fixture_today(), true).await.unwrap(), h1);
 }
 
 /// An HC 资产信息 workbook with `n` houses in building 5 (two units) and one family
@@ -209,22 +209,22 @@ fn hc_sheet(n: usize, tweak: impl Fn(usize, &mut Vec<Out>)) -> Vec<u8> {
 async fn hc_sheet_imports_into_an_estate() {
     let t = TestDb::new().await;
     load_fixture(&t.db).await;
-    let estate = registry::find_estate(&t.db, "640205001001", "庆安花园").await.unwrap().unwrap();
+    let estate = registry::find_estate(&t.db, &wuye_store::access::Access::system("test"), "640205001001", "庆安花园", fixture_today()).await.unwrap().unwrap();
     let bytes = hc_sheet(36, |_, _| {});
-    let r = import_file(&t.db, &bytes, &opts(LayoutKind::HcRooms, Some(estate)), &Quiet).await.unwrap();
+    let r = import_file(&t.db, &wuye_store::access::Access::system("test"), &bytes, &opts(LayoutKind::HcRooms, Some(estate)), &Quiet).await.unwrap();
     assert_eq!((r.rows, r.inserted, r.updated, r.unchanged, r.skipped), (37, 36, 0, 0, 0));
-    let e = registry::get_estate(&t.db, estate, fixture_today()).await.unwrap();
+    let e = registry::get_estate(&t.db, &wuye_store::access::Access::system("test"), estate, fixture_today()).await.unwrap();
     assert_eq!(e.house_count, 37);
     let occ: i64 = count(&t.db, "occupants").await;
     assert_eq!(occ, 1);
     // HC's placeholders are "not known": no phone stored, no ID for owner 4 onwards.
-    let o = registry::list_owners(&t.db, &ListQuery { q: Some("业主5".into()), ..Default::default() }).await.unwrap();
-    assert_eq!((o.items[0].id_number.as_deref(), o.items[0].phone.as_deref()), (None, None));
+    let o = registry::list_owners(&t.db, &wuye_store::access::Access::system("test"), &ListQuery { q: Some("业主5".into()), ..Default::default() }, fixture_today()).await.unwrap();
+    assert_eq!((o.items[0].id_number_mask.as_deref(), o.items[0].phone_mask.as_deref()), (None, None));
     // The building got its floors and elevator.
-    let b = registry::list_buildings(&t.db, estate).await.unwrap();
+    let b = registry::list_buildings(&t.db, &wuye_store::access::Access::system("test"), estate, fixture_today()).await.unwrap();
     let b5 = b.iter().find(|b| b.no == "5").unwrap();
     assert_eq!((b5.floors, b5.has_elevator, b5.unit_count, b5.house_count), (Some(18), Some(true), 2, 36));
-    let again = import_file(&t.db, &bytes, &opts(LayoutKind::HcRooms, Some(estate)), &Quiet).await.unwrap();
+    let again = import_file(&t.db, &wuye_store::access::Access::system("test"), &bytes, &opts(LayoutKind::HcRooms, Some(estate)), &Quiet).await.unwrap();
     assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 36));
 }
 
@@ -232,7 +232,7 @@ async fn hc_sheet_imports_into_an_estate() {
 async fn hc_sheet_with_three_bad_rows_is_rejected_whole() {
     let t = TestDb::new().await;
     load_fixture(&t.db).await;
-    let estate = registry::find_estate(&t.db, "640205001001", "庆安花园").await.unwrap().unwrap();
+    let estate = registry::find_estate(&t.db, &wuye_store::access::Access::system("test"), "640205001001", "庆安花园", fixture_today()).await.unwrap().unwrap();
     let before = (count(&t.db, "houses").await, count(&t.db, "owners").await, count(&t.db, "buildings").await, count(&t.db, "import_runs").await);
     let bytes = hc_sheet(30, |i, r| match i {
         2 => r[15] = Out::from("640104199001011234"), // wrong check digit (should be X)
@@ -244,7 +244,7 @@ async fn hc_sheet_with_three_bad_rows_is_rejected_whole() {
         }
         _ => {}
     });
-    let err = import_file(&t.db, &bytes, &opts(LayoutKind::HcRooms, Some(estate)), &Quiet).await.unwrap_err();
+    let err = import_file(&t.db, &wuye_store::access::Access::system("test"), &bytes, &opts(LayoutKind::HcRooms, Some(estate)), &Quiet).await.unwrap_err();
     let ImportError::Rejected(rep) = err else { panic!("expected rejection") };
     let got: Vec<(usize, &str)> = rep.errors.iter().map(|e| (e.row, e.column.as_str())).collect();
     assert_eq!(got, vec![(4, "身份证号"), (9, "建筑面积"), (14, "")], "{:#?}", rep.errors);
@@ -258,7 +258,7 @@ async fn hc_sheet_with_three_bad_rows_is_rejected_whole() {
     // With skip-invalid the 27 good houses go in and the report lists the 3 skipped rows.
     let mut o = opts(LayoutKind::HcRooms, Some(estate));
     o.skip_invalid = true;
-    let r = import_file(&t.db, &bytes, &o, &Quiet).await.unwrap();
+    let r = import_file(&t.db, &wuye_store::access::Access::system("test"), &bytes, &o, &Quiet).await.unwrap();
     assert_eq!((r.inserted, r.skipped, r.errors.len()), (27, 3, 3));
 }
 
@@ -268,19 +268,19 @@ async fn a_house_does_not_get_unrelated_owners_by_accident() {
     load_fixture(&t.db).await;
     let csv = "小区名称,社区代码,楼栋,单元,房号,建筑面积(m²),专有面积(m²),业主名称,证件号码\n满春园小区,640106001003,1,1,101,100,85,周杰,640104198505050019\n";
     // 640104198505050019 is 李强 already: the name must match.
-    let err = import_file(&t.db, csv.as_bytes(), &opts(LayoutKind::Houses, None), &Quiet).await.unwrap_err();
+    let err = import_file(&t.db, &wuye_store::access::Access::system("test"), csv.as_bytes(), &opts(LayoutKind::Houses, None), &Quiet).await.unwrap_err();
     let ImportError::Rejected(rep) = err else { panic!() };
     assert!(rep.errors[0].reason.contains("李强"), "{:?}", rep.errors);
     let csv = "小区名称,社区代码,楼栋,单元,房号,建筑面积(m²),专有面积(m²),业主名称,证件号码\n满春园小区,640106001003,1,1,101,100,85,李强,640104198505050019\n";
-    let err = import_file(&t.db, csv.as_bytes(), &opts(LayoutKind::Houses, None), &Quiet).await.unwrap_err();
+    let err = import_file(&t.db, &wuye_store::access::Access::system("test"), csv.as_bytes(), &opts(LayoutKind::Houses, None), &Quiet).await.unwrap_err();
     let ImportError::Rejected(rep) = err else { panic!() };
     assert!(rep.errors[0].reason.contains("替换业主"), "{:?}", rep.errors);
     let mut o = opts(LayoutKind::Houses, None);
     o.replace_owners = true;
-    let r = import_file(&t.db, csv.as_bytes(), &o, &Quiet).await.unwrap();
+    let r = import_file(&t.db, &wuye_store::access::Access::system("test"), csv.as_bytes(), &o, &Quiet).await.unwrap();
     assert_eq!((r.inserted, r.updated), (0, 1));
-    let e = registry::find_estate(&t.db, "640106001003", "满春园小区").await.unwrap().unwrap();
-    let hs = registry::list_houses(&t.db, &ListQuery::default(), &HouseFilter { estate_id: Some(e), building_id: None }).await.unwrap();
+    let e = registry::find_estate(&t.db, &wuye_store::access::Access::system("test"), "640106001003", "满春园小区", fixture_today()).await.unwrap().unwrap();
+    let hs = registry::list_houses(&t.db, &wuye_store::access::Access::system("test"), &ListQuery::default(), &HouseFilter { estate_id: Some(e), building_id: None }, fixture_today()).await.unwrap();
     let h = hs.items.iter().find(|h| h.room_no == "101").unwrap();
     assert_eq!(h.owner_names, "李强");
 }
@@ -298,19 +298,19 @@ async fn bad_files_are_refused_and_nothing_changes() {
         (LayoutKind::Estates, "小区名称,社区代码,建筑面积(m²)\n".as_bytes().to_vec(), "没有数据行"),
     ];
     for (layout, bytes, want) in cases {
-        let e = import_file(&t.db, &bytes, &opts(layout, None), &Quiet).await.unwrap_err();
+        let e = import_file(&t.db, &wuye_store::access::Access::system("test"), &bytes, &opts(layout, None), &Quiet).await.unwrap_err();
         assert!(e.to_string().contains(want), "{want}: {e}");
     }
     // Unknown region, contract ending before it starts, exclusive area above building area.
-    let e = import_file(&t.db, "小区名称,社区代码,建筑面积(m²)\n新小区,640104999999,100\n".as_bytes(), &opts(LayoutKind::Estates, None), &Quiet).await.unwrap_err();
+    let e = import_file(&t.db, &wuye_store::access::Access::system("test"), "小区名称,社区代码,建筑面积(m²)\n新小区,640104999999,100\n".as_bytes(), &opts(LayoutKind::Estates, None), &Quiet).await.unwrap_err();
     let ImportError::Rejected(r) = e else { panic!() };
     assert_eq!((r.errors[0].row, r.errors[0].column.as_str()), (2, "社区代码"));
     let c = "小区名称,社区代码,企业统一社会信用代码,合同类型,开始日期,结束日期,物业费(元/m²·月),计费方式\n崇安小区,640104001002,91640104MA76ANJU1T,物业服务,2027-01-01,2026-12-31,1.2,包干制\n";
-    let e = import_file(&t.db, c.as_bytes(), &opts(LayoutKind::Contracts, None), &Quiet).await.unwrap_err();
+    let e = import_file(&t.db, &wuye_store::access::Access::system("test"), c.as_bytes(), &opts(LayoutKind::Contracts, None), &Quiet).await.unwrap_err();
     let ImportError::Rejected(r) = e else { panic!() };
     assert_eq!((r.errors[0].row, r.errors[0].column.as_str()), (2, "结束日期"));
     let h = "小区名称,社区代码,楼栋,单元,房号,建筑面积(m²),专有面积(m²)\n崇安小区,640104001002,9,1,101,80,80.01\n";
-    let e = import_file(&t.db, h.as_bytes(), &opts(LayoutKind::Houses, None), &Quiet).await.unwrap_err();
+    let e = import_file(&t.db, &wuye_store::access::Access::system("test"), h.as_bytes(), &opts(LayoutKind::Houses, None), &Quiet).await.unwrap_err();
     let ImportError::Rejected(r) = e else { panic!() };
     assert_eq!((r.errors[0].column.as_str(), r.errors[0].value.as_str()), ("专有面积(m²)", "80.01"));
     assert_eq!(count(&t.db, "houses").await, houses);
