@@ -104,7 +104,9 @@ async fn check_grant(db: &Db, role: Role, scope: &Scope) -> Result<()> {
 
 /// Creates a user with its roles. Only an administrator (or the system) may.
 /// Errors: a taken name, a weak password, a role whose scope does not fit or names nothing.
-pub async fn create_user(db: &Db, by: &Access, name: &str, display_name: &str, password: &str, roles: &[(Role, Scope, String)]) -> Result<i64> {
+/// With `must_change`, the user must set a new password at first login (accounts an
+/// administrator hands out); scripts creating service accounts pass `false`.
+pub async fn create_user(db: &Db, by: &Access, name: &str, display_name: &str, password: &str, roles: &[(Role, Scope, String)], must_change: bool) -> Result<i64> {
     by.require(Action::Create, Resource::User)?;
     check_name(name)?;
     check_password(password).map_err(StoreError::Invalid)?;
@@ -122,8 +124,8 @@ pub async fn create_user(db: &Db, by: &Access, name: &str, display_name: &str, p
         if taken.is_some() {
             return Err(StoreError::Conflict(format!("登录名 {name} 已被使用")));
         }
-        let id: i64 = sqlx::query_scalar("INSERT INTO users (name, display_name, password_hash, active, failed_logins, must_change_password, created_at, updated_at) VALUES ($1,$2,$3,TRUE,0,FALSE,$4,$4) RETURNING id")
-            .bind(name).bind(display_name).bind(&hash).bind(now).fetch_one(&mut *tx).await?;
+        let id: i64 = sqlx::query_scalar("INSERT INTO users (name, display_name, password_hash, active, failed_logins, must_change_password, created_at, updated_at) VALUES ($1,$2,$3,TRUE,0,$4,$5,$5) RETURNING id")
+            .bind(name).bind(display_name).bind(&hash).bind(must_change).bind(now).fetch_one(&mut *tx).await?;
         for (r, s, label) in roles {
             sqlx::query("INSERT INTO user_roles (user_id, role, scope, label, created_at) VALUES ($1,$2,$3,$4,$5)")
                 .bind(id).bind(r.code()).bind(s.to_text()).bind(label).bind(now).execute(&mut *tx).await?;
@@ -476,4 +478,78 @@ pub async fn token_access(db: &Db, token: &str) -> Result<std::result::Result<Ac
 /// Number of users (to know whether a first administrator must be created).
 pub async fn user_count(db: &Db) -> Result<i64> {
     Ok(on!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(p).await)?)
+}
+
+/// One user row of a bulk import (row number as in the sheet).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub row: usize,
+    pub name: String,
+    pub display_name: String,
+    pub password: String,
+    pub role: String,
+    pub scope: String,
+    pub label: String,
+}
+
+/// Creates many users in one transaction. Every row is checked first (name free and not
+/// repeated, role known, scope fitting the role and naming a record, password strong);
+/// any bad row rejects the whole file. Imported users must change their password at first
+/// login.
+pub async fn import_users(db: &Db, by: &Access, rows: Vec<NewUser>) -> Result<std::result::Result<usize, Vec<wuye_domain::ledger::CellError>>> {
+    by.require(Action::Create, Resource::User)?;
+    let mut errors = Vec::new();
+    let mut ok = Vec::new();
+    let mut seen = std::collections::HashMap::new();
+    let err = |row: usize, col: &str, val: &str, reason: String| wuye_domain::ledger::CellError { row, column: col.into(), value: val.into(), reason };
+    for r in rows {
+        let before = errors.len();
+        if let Err(e) = check_name(&r.name) {
+            errors.push(err(r.row, "登录名", &r.name, e.to_string()));
+        } else if let Some(first) = seen.insert(r.name.clone(), r.row) {
+            errors.push(err(r.row, "登录名", &r.name, format!("与第 {first} 行重复")));
+        } else if find_user(db, &r.name).await?.is_some() {
+            errors.push(err(r.row, "登录名", &r.name, "登录名已被使用".into()));
+        }
+        if let Err(e) = check_password(&r.password) {
+            errors.push(err(r.row, "初始密码", "******", e));
+        }
+        let Some(role) = Role::parse(&r.role) else {
+            errors.push(err(r.row, "角色", &r.role, format!("未知角色，应为 {}", Role::ALL.iter().map(|x| x.label_zh()).collect::<Vec<_>>().join("/"))));
+            continue;
+        };
+        let scope = match Scope::for_role(role, &r.scope) {
+            Ok(s) => s,
+            Err(e) => {
+                errors.push(err(r.row, "范围", &r.scope, e));
+                continue;
+            }
+        };
+        if let Err(e) = check_grant(db, role, &scope).await {
+            errors.push(err(r.row, "范围", &r.scope, e.to_string()));
+            continue;
+        }
+        if errors.len() == before {
+            ok.push((r, role, scope));
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let n = ok.len();
+    let now = Utc::now();
+    let hashed: Vec<String> = ok.iter().map(|(r, _, _)| hash_password(&r.password)).collect();
+    on!(db, p => {
+        let mut tx = begin_write!(db, p)?;
+        for ((r, role, scope), hash) in ok.iter().zip(&hashed) {
+            let id: i64 = sqlx::query_scalar("INSERT INTO users (name, display_name, password_hash, active, failed_logins, must_change_password, created_at, updated_at) VALUES ($1,$2,$3,TRUE,0,TRUE,$4,$4) RETURNING id")
+                .bind(&r.name).bind(&r.display_name).bind(hash).bind(now).fetch_one(&mut *tx).await?;
+            sqlx::query("INSERT INTO user_roles (user_id, role, scope, label, created_at) VALUES ($1,$2,$3,$4,$5)")
+                .bind(id).bind(role.code()).bind(scope.to_text()).bind(&r.label).bind(now).execute(&mut *tx).await?;
+            audit!(tx, by.actor(), "create", "user", id, None, Some(serde_json::json!({"name": r.name, "display_name": r.display_name, "role": role.code(), "scope": scope.to_text(), "label": r.label, "via": "import"})));
+        }
+        tx.commit().await?;
+        Ok::<(), StoreError>(())
+    })?;
+    Ok(Ok(n))
 }

@@ -595,7 +595,8 @@ async fn import_houses(db: &Db, a: &Access, rows: Vec<HouseRow>, opts: &ImportOp
         let sql = format!("SELECT COUNT(*) FROM estates e WHERE e.id = $1 AND {scope}");
         let exists: i64 = on!(db, p => sqlx::query_scalar(dynamic(sql)).bind(id).fetch_one(p).await)?;
         if exists == 0 {
-            return Err(ImportError::File(format!("小区编号 {id} 不存在或不在您的范围内")));
+            // Not there, or not the caller's: the same answer either way.
+            return Err(ImportError::Store(StoreError::NotFound));
         }
     }
     let needs_lookup = rows.iter().any(|r| r.estate.is_some());

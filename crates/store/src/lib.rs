@@ -17,3 +17,4 @@ pub mod stats;
 pub mod testing;
 
 pub use db::{Backend, Db, StoreError, Target};
+pub use sqlx;

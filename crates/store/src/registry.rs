@@ -894,9 +894,21 @@ async fn check_region(db: &Db, code: Option<&RegionCode>) -> Result<()> {
     Ok(())
 }
 
+/// A region-scoped caller registers enterprises only within its region.
+fn enterprise_region_in_reach(a: &Access, e: &EnterpriseInput) -> Result<()> {
+    if a.region_prefix().is_none() {
+        return Ok(());
+    }
+    match &e.region_code {
+        Some(c) => in_reach(a, c),
+        None => Err(StoreError::Invalid("请填写注册地区划代码（须在您的管辖范围内）".into())),
+    }
+}
+
 /// Creates an enterprise. Errors: invalid fields, unknown region, a USCC already registered.
 pub async fn create_enterprise(db: &Db, a: &Access, e: &EnterpriseInput) -> Result<i64> {
     a.require(Action::Create, Resource::Enterprise)?;
+    enterprise_region_in_reach(a, e)?;
     let mut e = e.clone();
     let errs = e.normalize();
     if !errs.is_empty() {
@@ -923,6 +935,9 @@ pub async fn create_enterprise(db: &Db, a: &Access, e: &EnterpriseInput) -> Resu
 pub async fn update_enterprise(db: &Db, a: &Access, id: i64, e: &EnterpriseInput, today: NaiveDate) -> Result<()> {
     let before = get_enterprise(db, a, id, today).await?.to_input();
     a.require(Action::Edit, Resource::Enterprise)?;
+    if e.region_code != before.region_code {
+        enterprise_region_in_reach(a, e)?;
+    }
     let mut e = e.clone();
     let errs = e.normalize();
     if !errs.is_empty() {
@@ -1075,7 +1090,8 @@ async fn check_contract_refs(db: &Db, a: &Access, c: &ContractInput, today: Naiv
     let sql = format!("SELECT (SELECT COUNT(*) FROM estates e WHERE e.id = $1 AND {}), (SELECT COUNT(*) FROM enterprises WHERE id = $2)", a.estates_sql("e", today));
     let (e, n): (i64, i64) = on!(db, p => sqlx::query_as(dynamic(sql)).bind(c.estate_id).bind(c.enterprise_id).fetch_one(p).await)?;
     if e == 0 {
-        return Err(StoreError::Invalid(format!("小区编号 {} 不存在", c.estate_id)));
+        // Not there, or not the caller's: the same answer either way.
+        return Err(StoreError::NotFound);
     }
     if n == 0 {
         return Err(StoreError::Invalid(format!("企业编号 {} 不存在", c.enterprise_id)));

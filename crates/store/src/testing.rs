@@ -138,3 +138,41 @@ pub async fn count(db: &Db, table: &str) -> i64 {
     let sql = format!("SELECT COUNT(*) FROM {table}");
     crate::on!(db, p => sqlx::query_scalar(crate::db::dynamic(sql)).fetch_one(p).await).expect("count")
 }
+
+/// Password of every fixture user.
+pub const FIXTURE_PASSWORD: &str = "test-password-2026";
+
+/// One user per role on the fixture: `(login name, role, scope)`.
+///
+/// - `admin`: everything; `reg_xq`: 兴庆区 (崇安小区, 兴隆家园); `street_fh`: 凤凰北街街道 (same);
+/// - `dept_jf`: 金凤区 (满春园小区, basics only); `ent_hx`: 恒信 (满春园 in force, 庆安花园 from tomorrow);
+/// - `ent_aj`: 安居 (崇安 in force, 兴隆 ended yesterday); `committee_qa`: 庆安花园;
+/// - `owner_zw`: 张伟 (满春园 101 and 102); `utility`, `mediator`: their own matters only.
+pub async fn fixture_users(db: &Db) -> Vec<(String, wuye_domain::account::Role, wuye_domain::account::Scope)> {
+    use wuye_domain::account::{Role, Scope};
+    let sys = crate::access::Access::system("fixture");
+    let today = fixture_today();
+    let estate = |code: &'static str, name: &'static str| {
+        let sys = sys.clone();
+        async move { crate::registry::find_estate(db, &sys, code, name, today).await.expect("query").expect("fixture estate") }
+    };
+    let firm = |uscc: &'static str| async move { crate::registry::find_enterprise_by_uscc(db, uscc).await.expect("query").expect("fixture enterprise") };
+    let zhang: i64 = crate::on!(db, p => sqlx::query_scalar("SELECT id FROM owners WHERE name = '张伟'").fetch_one(p).await).expect("张伟");
+    let region = |c: &str| Scope::Region(wuye_domain::region::RegionCode::parse(c).expect("code"));
+    let users = vec![
+        ("admin".to_string(), Role::Admin, Scope::All),
+        ("reg_xq".to_string(), Role::Regulator, region("640104")),
+        ("street_fh".to_string(), Role::Street, region("640104001")),
+        ("dept_jf".to_string(), Role::Department, region("640106")),
+        ("ent_hx".to_string(), Role::EnterpriseManager, Scope::Enterprise(firm("91640106MA76HXWY2F").await)),
+        ("ent_aj".to_string(), Role::EnterpriseStaff, Scope::Enterprise(firm("91640104MA76ANJU1T").await)),
+        ("committee_qa".to_string(), Role::Committee, Scope::Estate(estate("640205001001", "庆安花园").await)),
+        ("owner_zw".to_string(), Role::Owner, Scope::Owner(zhang)),
+        ("utility".to_string(), Role::Utility, Scope::Own),
+        ("mediator".to_string(), Role::Mediator, Scope::Own),
+    ];
+    for (name, role, scope) in &users {
+        crate::account::create_user(db, &sys, name, name, FIXTURE_PASSWORD, &[(*role, scope.clone(), String::new())], false).await.expect("fixture user");
+    }
+    users
+}

@@ -3,6 +3,7 @@
 //! Asia/Shanghai. Errors are `{"error": code, "message": text}` with the HTTP status.
 
 use crate::AppState;
+use crate::auth::User;
 use crate::error::{ApiError, ApiErrorBody};
 use axum::Json;
 use axum::body::Bytes;
@@ -28,6 +29,12 @@ type ApiResult<T> = Result<T, ApiError>;
 #[derive(FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
+
+/// Parses a JSON body after the handler has checked the caller may reach the record, so
+/// that a record out of scope answers 404 whatever the body holds.
+pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("请求体不是有效的 JSON 或字段不符: {e}")))
+}
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
@@ -65,16 +72,26 @@ pub struct DayParam {
 #[utoipa::path(get, path = "/api/regions/{code}", tag = "regions",
     params(("code" = String, Path, description = "Division code, 2–12 digits (right-padded to 12)")),
     responses((status = 200, body = Region), (status = 404, body = ApiErrorBody)))]
-pub async fn get_region(State(s): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<Region>> {
-    Ok(Json(region::get(&s.db, &code).await?.ok_or_else(ApiError::not_found)?))
+pub async fn get_region(State(s): State<AppState>, u: User, Path(code): Path<String>) -> ApiResult<Json<Region>> {
+    Ok(Json(reachable_region(&s, &u, &code).await?))
+}
+
+/// A region the caller's figures reach (regulators: their subtree); others are not found.
+async fn reachable_region(s: &AppState, u: &User, code: &str) -> ApiResult<Region> {
+    u.access().require(wuye_domain::account::Action::View, wuye_domain::account::Resource::Dashboard)?;
+    let r = region::get(&s.db, code).await?.ok_or_else(ApiError::not_found)?;
+    if !u.access().reaches_region(&r.code) {
+        return Err(ApiError::not_found());
+    }
+    Ok(r)
 }
 
 /// The regions one level below.
 #[utoipa::path(get, path = "/api/regions/{code}/children", tag = "regions",
     params(("code" = String, Path, description = "Division code")),
     responses((status = 200, body = Vec<Region>), (status = 404, body = ApiErrorBody)))]
-pub async fn region_children(State(s): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<Vec<Region>>> {
-    let r = region::get(&s.db, &code).await?.ok_or_else(ApiError::not_found)?;
+pub async fn region_children(State(s): State<AppState>, u: User, Path(code): Path<String>) -> ApiResult<Json<Vec<Region>>> {
+    let r = reachable_region(&s, &u, &code).await?;
     Ok(Json(region::children(&s.db, &r.code).await?))
 }
 
@@ -97,8 +114,8 @@ pub struct StatsResponse {
 #[utoipa::path(get, path = "/api/regions/{code}/stats", tag = "regions",
     params(("code" = String, Path, description = "Division code"), DayParam),
     responses((status = 200, body = StatsResponse), (status = 404, body = ApiErrorBody)))]
-pub async fn region_stats(State(s): State<AppState>, Path(code): Path<String>, Query(d): Query<DayParam>) -> ApiResult<Json<StatsResponse>> {
-    let RegionStats { region, day, total, children } = stats::region_stats(&s.db, &code, d.day.unwrap_or_else(|| s.today())).await?;
+pub async fn region_stats(State(s): State<AppState>, u: User, Path(code): Path<String>, Query(d): Query<DayParam>) -> ApiResult<Json<StatsResponse>> {
+    let RegionStats { region, day, total, children } = stats::region_stats(&s.db, u.access(), &code, d.day.unwrap_or_else(|| s.today())).await?;
     Ok(Json(StatsResponse {
         region,
         day,
@@ -136,42 +153,44 @@ impl EstateParams {
 }
 
 #[utoipa::path(get, path = "/api/estates", tag = "registry", params(EstateParams), responses((status = 200, body = Page<Estate>)))]
-pub async fn list_estates(State(s): State<AppState>, Query(p): Query<EstateParams>) -> ApiResult<Json<Page<Estate>>> {
-    Ok(Json(reg::list_estates(&s.db, &p.list(), p.covered, s.today()).await?))
+pub async fn list_estates(State(s): State<AppState>, u: User, Query(p): Query<EstateParams>) -> ApiResult<Json<Page<Estate>>> {
+    Ok(Json(reg::list_estates(&s.db, u.access(), &p.list(), p.covered, s.today()).await?))
 }
 
 #[utoipa::path(get, path = "/api/estates/{id}", tag = "registry", params(("id" = i64, Path)), responses((status = 200, body = Estate), (status = 404, body = ApiErrorBody)))]
-pub async fn get_estate(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Estate>> {
-    Ok(Json(reg::get_estate(&s.db, id, s.today()).await?))
+pub async fn get_estate(State(s): State<AppState>, u: User, Path(id): Path<i64>) -> ApiResult<Json<Estate>> {
+    Ok(Json(reg::get_estate(&s.db, u.access(), id, s.today()).await?))
 }
 
 #[utoipa::path(post, path = "/api/estates", tag = "registry", request_body = EstateInput,
     responses((status = 201, body = Created), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-pub async fn create_estate(State(s): State<AppState>, ApiJson(e): ApiJson<EstateInput>) -> ApiResult<Response> {
+pub async fn create_estate(State(s): State<AppState>, u: User, ApiJson(e): ApiJson<EstateInput>) -> ApiResult<Response> {
     let year = s.today().year();
     let errs = e.validate(year);
     if !errs.is_empty() {
         return Err(invalid(errs));
     }
-    Ok(created(reg::create_estate(&s.db, &e, year).await?))
+    Ok(created(reg::create_estate(&s.db, u.access(), &e, year).await?))
 }
 
 #[utoipa::path(put, path = "/api/estates/{id}", tag = "registry", params(("id" = i64, Path)), request_body = EstateInput,
     responses((status = 200, body = Estate), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-pub async fn update_estate(State(s): State<AppState>, Path(id): Path<i64>, ApiJson(e): ApiJson<EstateInput>) -> ApiResult<Json<Estate>> {
+pub async fn update_estate(State(s): State<AppState>, u: User, Path(id): Path<i64>, body: Bytes) -> ApiResult<Json<Estate>> {
+    reg::get_estate(&s.db, u.access(), id, s.today()).await?;
+    let e: EstateInput = parse_json(&body)?;
     let year = s.today().year();
     let errs = e.validate(year);
     if !errs.is_empty() {
         return Err(invalid(errs));
     }
-    reg::update_estate(&s.db, id, &e, year).await?;
-    Ok(Json(reg::get_estate(&s.db, id, s.today()).await?))
+    reg::update_estate(&s.db, u.access(), id, &e, year, s.today()).await?;
+    Ok(Json(reg::get_estate(&s.db, u.access(), id, s.today()).await?))
 }
 
 #[utoipa::path(get, path = "/api/estates/{id}/buildings", tag = "registry", params(("id" = i64, Path)), responses((status = 200, body = Vec<Building>), (status = 404, body = ApiErrorBody)))]
-pub async fn estate_buildings(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Vec<Building>>> {
-    reg::get_estate(&s.db, id, s.today()).await?;
-    Ok(Json(reg::list_buildings(&s.db, id).await?))
+pub async fn estate_buildings(State(s): State<AppState>, u: User, Path(id): Path<i64>) -> ApiResult<Json<Vec<Building>>> {
+    reg::get_estate(&s.db, u.access(), id, s.today()).await?;
+    Ok(Json(reg::list_buildings(&s.db, u.access(), id, s.today()).await?))
 }
 
 /// A building's attributes that can be edited (its number comes from its houses).
@@ -183,15 +202,17 @@ pub struct BuildingInput {
 }
 
 #[utoipa::path(get, path = "/api/buildings/{id}", tag = "registry", params(("id" = i64, Path)), responses((status = 200, body = Building), (status = 404, body = ApiErrorBody)))]
-pub async fn get_building(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Building>> {
-    Ok(Json(reg::get_building(&s.db, id).await?))
+pub async fn get_building(State(s): State<AppState>, u: User, Path(id): Path<i64>) -> ApiResult<Json<Building>> {
+    Ok(Json(reg::get_building(&s.db, u.access(), id, s.today()).await?))
 }
 
 #[utoipa::path(put, path = "/api/buildings/{id}", tag = "registry", params(("id" = i64, Path)), request_body = BuildingInput,
     responses((status = 200, body = Building), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-pub async fn update_building(State(s): State<AppState>, Path(id): Path<i64>, ApiJson(b): ApiJson<BuildingInput>) -> ApiResult<Json<Building>> {
-    reg::update_building(&s.db, id, b.floors, b.has_elevator).await?;
-    Ok(Json(reg::get_building(&s.db, id).await?))
+pub async fn update_building(State(s): State<AppState>, u: User, Path(id): Path<i64>, body: Bytes) -> ApiResult<Json<Building>> {
+    reg::get_building(&s.db, u.access(), id, s.today()).await?;
+    let b: BuildingInput = parse_json(&body)?;
+    reg::update_building(&s.db, u.access(), id, b.floors, b.has_elevator, s.today()).await?;
+    Ok(Json(reg::get_building(&s.db, u.access(), id, s.today()).await?))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -212,9 +233,9 @@ pub struct HouseParams {
 }
 
 #[utoipa::path(get, path = "/api/houses", tag = "registry", params(HouseParams), responses((status = 200, body = Page<House>)))]
-pub async fn list_houses(State(s): State<AppState>, Query(p): Query<HouseParams>) -> ApiResult<Json<Page<House>>> {
+pub async fn list_houses(State(s): State<AppState>, u: User, Query(p): Query<HouseParams>) -> ApiResult<Json<Page<House>>> {
     let q = ListQuery { region: p.region, q: p.q, page: p.page, per_page: p.per_page, sort: p.sort };
-    Ok(Json(reg::list_houses(&s.db, &q, &HouseFilter { estate_id: p.estate_id, building_id: p.building_id }).await?))
+    Ok(Json(reg::list_houses(&s.db, u.access(), &q, &HouseFilter { estate_id: p.estate_id, building_id: p.building_id }, s.today()).await?))
 }
 
 /// A house with its owners and occupants.
@@ -226,9 +247,9 @@ pub struct HouseDetail {
 }
 
 #[utoipa::path(get, path = "/api/houses/{id}", tag = "registry", params(("id" = i64, Path)), responses((status = 200, body = HouseDetail), (status = 404, body = ApiErrorBody)))]
-pub async fn get_house(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<HouseDetail>> {
-    let house = reg::get_house(&s.db, id).await?;
-    Ok(Json(HouseDetail { house, owners: reg::house_owners(&s.db, id).await?, occupants: reg::house_occupants(&s.db, id).await? }))
+pub async fn get_house(State(s): State<AppState>, u: User, Path(id): Path<i64>) -> ApiResult<Json<HouseDetail>> {
+    let house = reg::get_house(&s.db, u.access(), id, s.today()).await?;
+    Ok(Json(HouseDetail { house, owners: reg::house_owners(&s.db, u.access(), id, s.today()).await?, occupants: reg::house_occupants(&s.db, u.access(), id, s.today()).await? }))
 }
 
 /// A house to create in an estate.
@@ -241,7 +262,7 @@ pub struct NewHouse {
 
 #[utoipa::path(post, path = "/api/houses", tag = "registry", request_body = NewHouse,
     responses((status = 201, body = Created), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-pub async fn create_house(State(s): State<AppState>, ApiJson(h): ApiJson<NewHouse>) -> ApiResult<Response> {
+pub async fn create_house(State(s): State<AppState>, u: User, ApiJson(h): ApiJson<NewHouse>) -> ApiResult<Response> {
     let mut house = h.house;
     house.building_no = normalize_building_no(&house.building_no);
     house.unit_no = normalize_unit_no(&house.unit_no);
@@ -249,37 +270,41 @@ pub async fn create_house(State(s): State<AppState>, ApiJson(h): ApiJson<NewHous
     if !errs.is_empty() {
         return Err(invalid(errs));
     }
-    Ok(created(reg::create_house(&s.db, h.estate_id, &house).await?))
+    Ok(created(reg::create_house(&s.db, u.access(), h.estate_id, &house, s.today()).await?))
 }
 
 #[utoipa::path(put, path = "/api/houses/{id}", tag = "registry", params(("id" = i64, Path)), request_body = HouseInput,
     responses((status = 200, body = House), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-pub async fn update_house(State(s): State<AppState>, Path(id): Path<i64>, ApiJson(mut h): ApiJson<HouseInput>) -> ApiResult<Json<House>> {
+pub async fn update_house(State(s): State<AppState>, u: User, Path(id): Path<i64>, body: Bytes) -> ApiResult<Json<House>> {
+    reg::get_house(&s.db, u.access(), id, s.today()).await?;
+    let mut h: HouseInput = parse_json(&body)?;
     h.building_no = normalize_building_no(&h.building_no);
     h.unit_no = normalize_unit_no(&h.unit_no);
     let errs = h.validate();
     if !errs.is_empty() {
         return Err(invalid(errs));
     }
-    reg::update_house(&s.db, id, &h).await?;
-    Ok(Json(reg::get_house(&s.db, id).await?))
+    reg::update_house(&s.db, u.access(), id, &h, s.today()).await?;
+    Ok(Json(reg::get_house(&s.db, u.access(), id, s.today()).await?))
 }
 
 #[utoipa::path(post, path = "/api/houses/{id}/owners", tag = "registry", params(("id" = i64, Path)), request_body = OwnerInput,
     responses((status = 201, body = Created, description = "The owner's id (an existing owner with the same ID number is reused)"), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-pub async fn add_house_owner(State(s): State<AppState>, Path(id): Path<i64>, ApiJson(o): ApiJson<OwnerInput>) -> ApiResult<Response> {
+pub async fn add_house_owner(State(s): State<AppState>, u: User, Path(id): Path<i64>, body: Bytes) -> ApiResult<Response> {
+    reg::get_house(&s.db, u.access(), id, s.today()).await?;
+    let o: OwnerInput = parse_json(&body)?;
     let mut check = o.clone();
     let errs = check.normalize();
     if !errs.is_empty() {
         return Err(invalid(errs));
     }
-    Ok(created(reg::add_house_owner(&s.db, id, &o).await?))
+    Ok(created(reg::add_house_owner(&s.db, u.access(), id, &o, s.today()).await?))
 }
 
 #[utoipa::path(delete, path = "/api/houses/{id}/owners/{owner_id}", tag = "registry", params(("id" = i64, Path), ("owner_id" = i64, Path)),
     responses((status = 204), (status = 404, body = ApiErrorBody)))]
-pub async fn remove_house_owner(State(s): State<AppState>, Path((id, owner)): Path<(i64, i64)>) -> ApiResult<StatusCode> {
-    reg::remove_house_owner(&s.db, id, owner).await?;
+pub async fn remove_house_owner(State(s): State<AppState>, u: User, Path((id, owner)): Path<(i64, i64)>) -> ApiResult<StatusCode> {
+    reg::remove_house_owner(&s.db, u.access(), id, owner, s.today()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -295,9 +320,9 @@ pub struct OwnerParams {
 }
 
 #[utoipa::path(get, path = "/api/owners", tag = "registry", params(OwnerParams), responses((status = 200, body = Page<Owner>)))]
-pub async fn list_owners(State(s): State<AppState>, Query(p): Query<OwnerParams>) -> ApiResult<Json<Page<Owner>>> {
+pub async fn list_owners(State(s): State<AppState>, u: User, Query(p): Query<OwnerParams>) -> ApiResult<Json<Page<Owner>>> {
     let q = ListQuery { region: p.region, q: p.q, page: p.page, per_page: p.per_page, sort: None };
-    Ok(Json(reg::list_owners(&s.db, &q).await?))
+    Ok(Json(reg::list_owners(&s.db, u.access(), &q, s.today()).await?))
 }
 
 /// An owner with the houses it owns.
@@ -308,20 +333,22 @@ pub struct OwnerDetail {
 }
 
 #[utoipa::path(get, path = "/api/owners/{id}", tag = "registry", params(("id" = i64, Path)), responses((status = 200, body = OwnerDetail), (status = 404, body = ApiErrorBody)))]
-pub async fn get_owner(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<OwnerDetail>> {
-    Ok(Json(OwnerDetail { owner: reg::get_owner(&s.db, id).await?, houses: reg::owner_houses(&s.db, id).await? }))
+pub async fn get_owner(State(s): State<AppState>, u: User, Path(id): Path<i64>) -> ApiResult<Json<OwnerDetail>> {
+    Ok(Json(OwnerDetail { owner: reg::get_owner(&s.db, u.access(), id, s.today()).await?, houses: reg::owner_houses(&s.db, u.access(), id, s.today()).await? }))
 }
 
 #[utoipa::path(put, path = "/api/owners/{id}", tag = "registry", params(("id" = i64, Path)), request_body = OwnerInput,
     responses((status = 200, body = Owner), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-pub async fn update_owner(State(s): State<AppState>, Path(id): Path<i64>, ApiJson(o): ApiJson<OwnerInput>) -> ApiResult<Json<Owner>> {
+pub async fn update_owner(State(s): State<AppState>, u: User, Path(id): Path<i64>, body: Bytes) -> ApiResult<Json<Owner>> {
+    reg::get_owner(&s.db, u.access(), id, s.today()).await?;
+    let o: OwnerInput = parse_json(&body)?;
     let mut check = o.clone();
     let errs = check.normalize();
     if !errs.is_empty() {
         return Err(invalid(errs));
     }
-    reg::update_owner(&s.db, id, &o).await?;
-    Ok(Json(reg::get_owner(&s.db, id).await?))
+    reg::update_owner(&s.db, u.access(), id, &o, s.today()).await?;
+    Ok(Json(reg::get_owner(&s.db, u.access(), id, s.today()).await?))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -341,37 +368,39 @@ pub struct EnterpriseParams {
 }
 
 #[utoipa::path(get, path = "/api/enterprises", tag = "registry", params(EnterpriseParams), responses((status = 200, body = Page<Enterprise>)))]
-pub async fn list_enterprises(State(s): State<AppState>, Query(p): Query<EnterpriseParams>) -> ApiResult<Json<Page<Enterprise>>> {
+pub async fn list_enterprises(State(s): State<AppState>, u: User, Query(p): Query<EnterpriseParams>) -> ApiResult<Json<Page<Enterprise>>> {
     let q = ListQuery { region: p.region, q: p.q, page: p.page, per_page: p.per_page, sort: p.sort };
-    Ok(Json(reg::list_enterprises(&s.db, &q, s.today()).await?))
+    Ok(Json(reg::list_enterprises(&s.db, u.access(), &q, s.today()).await?))
 }
 
 #[utoipa::path(get, path = "/api/enterprises/{id}", tag = "registry", params(("id" = i64, Path)), responses((status = 200, body = Enterprise), (status = 404, body = ApiErrorBody)))]
-pub async fn get_enterprise(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Enterprise>> {
-    Ok(Json(reg::get_enterprise(&s.db, id, s.today()).await?))
+pub async fn get_enterprise(State(s): State<AppState>, u: User, Path(id): Path<i64>) -> ApiResult<Json<Enterprise>> {
+    Ok(Json(reg::get_enterprise(&s.db, u.access(), id, s.today()).await?))
 }
 
 #[utoipa::path(post, path = "/api/enterprises", tag = "registry", request_body = EnterpriseInput,
     responses((status = 201, body = Created), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-pub async fn create_enterprise(State(s): State<AppState>, ApiJson(e): ApiJson<EnterpriseInput>) -> ApiResult<Response> {
+pub async fn create_enterprise(State(s): State<AppState>, u: User, ApiJson(e): ApiJson<EnterpriseInput>) -> ApiResult<Response> {
     let mut check = e.clone();
     let errs = check.normalize();
     if !errs.is_empty() {
         return Err(invalid(errs));
     }
-    Ok(created(reg::create_enterprise(&s.db, &e).await?))
+    Ok(created(reg::create_enterprise(&s.db, u.access(), &e).await?))
 }
 
 #[utoipa::path(put, path = "/api/enterprises/{id}", tag = "registry", params(("id" = i64, Path)), request_body = EnterpriseInput,
     responses((status = 200, body = Enterprise), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-pub async fn update_enterprise(State(s): State<AppState>, Path(id): Path<i64>, ApiJson(e): ApiJson<EnterpriseInput>) -> ApiResult<Json<Enterprise>> {
+pub async fn update_enterprise(State(s): State<AppState>, u: User, Path(id): Path<i64>, body: Bytes) -> ApiResult<Json<Enterprise>> {
+    reg::get_enterprise(&s.db, u.access(), id, s.today()).await?;
+    let e: EnterpriseInput = parse_json(&body)?;
     let mut check = e.clone();
     let errs = check.normalize();
     if !errs.is_empty() {
         return Err(invalid(errs));
     }
-    reg::update_enterprise(&s.db, id, &e).await?;
-    Ok(Json(reg::get_enterprise(&s.db, id, s.today()).await?))
+    reg::update_enterprise(&s.db, u.access(), id, &e, s.today()).await?;
+    Ok(Json(reg::get_enterprise(&s.db, u.access(), id, s.today()).await?))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -395,36 +424,38 @@ pub struct ContractParams {
 }
 
 #[utoipa::path(get, path = "/api/contracts", tag = "registry", params(ContractParams), responses((status = 200, body = Page<Contract>)))]
-pub async fn list_contracts(State(s): State<AppState>, Query(p): Query<ContractParams>) -> ApiResult<Json<Page<Contract>>> {
+pub async fn list_contracts(State(s): State<AppState>, u: User, Query(p): Query<ContractParams>) -> ApiResult<Json<Page<Contract>>> {
     let q = ListQuery { region: p.region, q: p.q, page: p.page, per_page: p.per_page, sort: p.sort };
     let f = ContractFilter { estate_id: p.estate_id, enterprise_id: p.enterprise_id, state: p.state };
-    Ok(Json(reg::list_contracts(&s.db, &q, &f, s.today()).await?))
+    Ok(Json(reg::list_contracts(&s.db, u.access(), &q, &f, s.today()).await?))
 }
 
 #[utoipa::path(get, path = "/api/contracts/{id}", tag = "registry", params(("id" = i64, Path)), responses((status = 200, body = Contract), (status = 404, body = ApiErrorBody)))]
-pub async fn get_contract(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Contract>> {
-    Ok(Json(reg::get_contract(&s.db, id).await?))
+pub async fn get_contract(State(s): State<AppState>, u: User, Path(id): Path<i64>) -> ApiResult<Json<Contract>> {
+    Ok(Json(reg::get_contract(&s.db, u.access(), id, s.today()).await?))
 }
 
 #[utoipa::path(post, path = "/api/contracts", tag = "registry", request_body = ContractInput,
     responses((status = 201, body = Created), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-pub async fn create_contract(State(s): State<AppState>, ApiJson(c): ApiJson<ContractInput>) -> ApiResult<Response> {
+pub async fn create_contract(State(s): State<AppState>, u: User, ApiJson(c): ApiJson<ContractInput>) -> ApiResult<Response> {
     let errs = c.validate();
     if !errs.is_empty() {
         return Err(invalid(errs));
     }
-    Ok(created(reg::create_contract(&s.db, &c).await?))
+    Ok(created(reg::create_contract(&s.db, u.access(), &c, s.today()).await?))
 }
 
 #[utoipa::path(put, path = "/api/contracts/{id}", tag = "registry", params(("id" = i64, Path)), request_body = ContractInput,
     responses((status = 200, body = Contract), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-pub async fn update_contract(State(s): State<AppState>, Path(id): Path<i64>, ApiJson(c): ApiJson<ContractInput>) -> ApiResult<Json<Contract>> {
+pub async fn update_contract(State(s): State<AppState>, u: User, Path(id): Path<i64>, body: Bytes) -> ApiResult<Json<Contract>> {
+    reg::get_contract(&s.db, u.access(), id, s.today()).await?;
+    let c: ContractInput = parse_json(&body)?;
     let errs = c.validate();
     if !errs.is_empty() {
         return Err(invalid(errs));
     }
-    reg::update_contract(&s.db, id, &c).await?;
-    Ok(Json(reg::get_contract(&s.db, id).await?))
+    reg::update_contract(&s.db, u.access(), id, &c, s.today()).await?;
+    Ok(Json(reg::get_contract(&s.db, u.access(), id, s.today()).await?))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -452,7 +483,7 @@ pub struct ImportParams {
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file"),
     responses((status = 200, body = ImportReport, description = "Imported"), (status = 422, body = ImportReport, description = "Rejected: every bad row listed, nothing written"),
         (status = 400, body = ApiErrorBody, description = "The file as a whole cannot be read as this layout")))]
-pub async fn import(State(s): State<AppState>, Path(layout): Path<String>, Query(p): Query<ImportParams>, body: Bytes) -> ApiResult<Response> {
+pub async fn import(State(s): State<AppState>, u: User, Path(layout): Path<String>, Query(p): Query<ImportParams>, body: Bytes) -> ApiResult<Response> {
     let kind = crate::pages::import::layout_from_code(&layout).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("未知的导入类型 {layout}")))?;
     let opts = ImportOptions {
         layout: kind,
@@ -462,7 +493,7 @@ pub async fn import(State(s): State<AppState>, Path(layout): Path<String>, Query
         file_name: p.file_name.unwrap_or_else(|| format!("api-{layout}")),
         today: s.today(),
     };
-    match import_file(&s.db, &body, &opts, &Quiet).await {
+    match import_file(&s.db, u.access(), &body, &opts, &Quiet).await {
         Ok(r) => Ok(Json(r).into_response()),
         Err(ImportError::Rejected(r)) => Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(*r)).into_response()),
         Err(ImportError::File(m)) => Err(ApiError::bad_request(m)),

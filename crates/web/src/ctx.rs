@@ -2,7 +2,9 @@
 //! breadcrumb, and helpers the templates call.
 
 use crate::AppState;
+use crate::auth::Caller;
 use crate::i18n::Lang;
+use wuye_domain::account::{Action, Resource};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use wuye_store::region::Region;
@@ -33,10 +35,29 @@ pub struct Crumb {
     pub href: String,
 }
 
+/// One of the user's roles, for the role switcher.
+#[derive(Debug, Clone)]
+pub struct RoleChoice {
+    pub id: i64,
+    pub label: String,
+    pub current: bool,
+}
+
 /// Page context shared by all templates (`c` in templates).
 #[derive(Debug, Clone)]
 pub struct PageCtx {
     pub lang: Lang,
+    /// The session's CSRF token (every form carries it).
+    pub csrf: String,
+    /// Logged-in user's display name, empty when anonymous.
+    pub user: String,
+    /// The current role's label.
+    pub role: String,
+    pub roles: Vec<RoleChoice>,
+    /// Which menu entries the caller may open.
+    pub nav: Nav,
+    /// The caller's current role (None when anonymous).
+    pub role_code: Option<wuye_domain::account::Role>,
     /// Menu key of the page: dashboard, estates, houses, owners, enterprises, contracts, import.
     pub active: &'static str,
     pub title: String,
@@ -49,8 +70,66 @@ pub struct PageCtx {
 }
 
 impl PageCtx {
-    pub fn new(lang: Lang, active: &'static str, title: impl Into<String>) -> PageCtx {
-        PageCtx { lang, active, title: title.into(), region_path: Vec::new(), crumbs: Vec::new(), here: String::from("/") }
+    pub fn new(lang: Lang, caller: &Caller, active: &'static str, title: impl Into<String>) -> PageCtx {
+        let (user, role, roles) = match caller {
+            Caller::Session { session } => {
+                let cur = session.access.role_id();
+                let label = |r: &wuye_store::account::UserRole| {
+                    if r.label.is_empty() { format!("{} · {}", r.role_zh(), r.scope) } else { format!("{} · {}", r.role_zh(), r.label) }
+                };
+                let current = session.roles.iter().find(|r| Some(r.id) == cur).map(label).unwrap_or_default();
+                let roles = session.roles.iter().map(|r| RoleChoice { id: r.id, label: label(r), current: Some(r.id) == cur }).collect();
+                let name = if session.user.display_name.is_empty() { session.user.name.clone() } else { session.user.display_name.clone() };
+                (name, current, roles)
+            }
+            Caller::Token { access } => (access.actor().name.clone(), access.role().label_zh().to_string(), Vec::new()),
+            Caller::Anonymous => (String::new(), String::new(), Vec::new()),
+        };
+        PageCtx {
+            lang,
+            csrf: caller.csrf().to_string(),
+            user,
+            role,
+            roles,
+            nav: Nav::for_caller(caller),
+            role_code: caller.access().map(|a| a.role()),
+            active,
+            title: title.into(),
+            region_path: Vec::new(),
+            crumbs: Vec::new(),
+            here: String::from("/"),
+        }
+    }
+
+    /// Whether the caller's role may do `action` (view, create, edit, export) on
+    /// `resource` (estate, house, owner, enterprise, contract, import, user, audit); used to
+    /// show only the buttons that will work.
+    pub fn may(&self, action: &str, resource: &str) -> bool {
+        let Some(role) = self.role_code else { return false };
+        let action = match action {
+            "view" => Action::View,
+            "create" => Action::Create,
+            "edit" => Action::Edit,
+            "export" => Action::Export,
+            _ => return false,
+        };
+        let res = match resource {
+            "dashboard" => Resource::Dashboard,
+            "estate" => Resource::Estate,
+            "house" => Resource::House,
+            "owner" => Resource::Owner,
+            "enterprise" => Resource::Enterprise,
+            "contract" => Resource::Contract,
+            "import" => Resource::Import,
+            "user" => Resource::User,
+            "audit" => Resource::Audit,
+            _ => return false,
+        };
+        wuye_domain::account::allows(role, action, res)
+    }
+
+    pub fn logged_in(&self) -> bool {
+        !self.user.is_empty()
     }
 
     pub fn t<'a>(&self, zh: &'a str) -> &'a str {
@@ -121,4 +200,39 @@ pub fn urlencode(s: &str) -> String {
         }
     }
     out
+}
+
+/// Menu entries the caller may open.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Nav {
+    pub dashboard: bool,
+    pub estates: bool,
+    pub houses: bool,
+    pub owners: bool,
+    pub enterprises: bool,
+    pub contracts: bool,
+    pub import: bool,
+    pub users: bool,
+    pub audit: bool,
+    /// An owner's own page.
+    pub mine: bool,
+}
+
+impl Nav {
+    pub fn for_caller(c: &Caller) -> Nav {
+        let Some(a) = c.access() else { return Nav::default() };
+        let v = |r| a.can(Action::View, r);
+        Nav {
+            dashboard: v(Resource::Dashboard),
+            estates: v(Resource::Estate),
+            houses: v(Resource::House),
+            owners: v(Resource::Owner) && a.role() != wuye_domain::account::Role::Owner,
+            enterprises: v(Resource::Enterprise),
+            contracts: v(Resource::Contract),
+            import: a.can(Action::Create, Resource::Import),
+            users: v(Resource::User),
+            audit: v(Resource::Audit),
+            mine: a.role() == wuye_domain::account::Role::Owner,
+        }
+    }
 }

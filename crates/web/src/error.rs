@@ -36,6 +36,7 @@ impl PageError {
 pub fn classify(e: &StoreError) -> (StatusCode, String) {
     match e {
         StoreError::NotFound => (StatusCode::NOT_FOUND, "记录不存在".into()),
+        StoreError::Forbidden(m) => (StatusCode::FORBIDDEN, m.clone()),
         StoreError::Invalid(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.clone()),
         StoreError::Conflict(m) => (StatusCode::CONFLICT, m.clone()),
         other => {
@@ -61,7 +62,7 @@ impl From<askama::Error> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let ctx = crate::ctx::PageCtx::new(self.lang, "", self.lang.t(if self.status == StatusCode::NOT_FOUND { "页面不存在" } else { "出错了" }));
+        let ctx = crate::ctx::PageCtx::new(self.lang, &crate::auth::Caller::Anonymous, "", self.lang.t(if self.status == StatusCode::NOT_FOUND { "页面不存在" } else { "出错了" }));
         let page = crate::pages::ErrorPage { c: ctx, status: self.status.as_u16(), message: self.message };
         let body = askama::Template::render(&page).unwrap_or_else(|_| "error".into());
         (self.status, Html(body)).into_response()
@@ -104,6 +105,7 @@ impl From<StoreError> for ApiError {
             StatusCode::NOT_FOUND => "not_found",
             StatusCode::UNPROCESSABLE_ENTITY => "invalid",
             StatusCode::CONFLICT => "conflict",
+            StatusCode::FORBIDDEN => "forbidden",
             _ => "internal",
         };
         ApiError::new(status, code, message)

@@ -227,6 +227,59 @@ pub const PAIRS: &[(&str, &str)] = &[
     ("达到目标", "At or above target"),
     ("覆盖率（按户数）", "Coverage (by houses)"),
     ("住宅小区物业服务覆盖率", "Property-service coverage of residential estates"),
+    ("API 令牌", "API tokens"),
+    ("令牌名称", "Token name"),
+    ("修改前", "Before"),
+    ("修改后", "After"),
+    ("修改密码", "Change password"),
+    ("停用", "Inactive"),
+    ("停用账号", "Deactivate"),
+    ("切换", "Switch"),
+    ("创建令牌", "Create token"),
+    ("区划代码（监管、街道、职能部门），或企业、小区、业主的编号", "A division code (regulators, street offices, departments), or the enterprise, estate or owner number"),
+    ("历史记录", "History"),
+    ("原密码", "Current password"),
+    ("吊销", "Revoke"),
+    ("启用", "Active"),
+    ("启用账号", "Activate"),
+    ("姓名", "Name"),
+    ("审计日志", "Audit trail"),
+    ("密码", "Password"),
+    ("密码已修改。", "Password changed."),
+    ("密码错误次数", "Failed logins"),
+    ("对象", "Object"),
+    ("已吊销", "Revoked"),
+    ("已锁定", "Locked"),
+    ("我的信息", "My details"),
+    ("我的房屋", "My houses"),
+    ("批量导入用户", "Import users"),
+    ("操作", "Action"),
+    ("操作人", "By"),
+    ("新令牌（只显示这一次，请妥善保存）：", "New token (shown once; keep it safe):"),
+    ("新密码", "New password"),
+    ("新建用户", "New user"),
+    ("本次查看已记入审计日志。", "This view was written to the audit trail."),
+    ("查看完整信息", "Show in full"),
+    ("查看用途", "Purpose"),
+    ("校验审计链", "Verify the chain"),
+    ("每次查看完整个人信息都记入审计日志。", "Every full view of personal data is written to the audit trail."),
+    ("添加角色", "Add role"),
+    ("用户与角色", "Users and roles"),
+    ("登录", "Log in"),
+    ("登录名", "Login name"),
+    ("移除", "Remove"),
+    ("管理员已重置您的密码，请先设置新密码。", "An administrator reset your password: set a new one first."),
+    ("系统管理", "Administration"),
+    ("至少 10 位，包含字母、数字、符号中的至少两类", "At least 10 characters, of at least two kinds (letters, digits, symbols)"),
+    ("范围", "Scope"),
+    ("说明", "Note"),
+    ("账号", "Account"),
+    ("还没有登记在您名下的房屋。如有疑问请联系物业服务企业或社区。", "No houses are registered in your name. Ask your property company or community."),
+    ("连续 5 次密码错误将锁定账号 15 分钟。忘记密码请联系管理员重置。", "Five wrong passwords in a row lock the account for 15 minutes. Forgot it? Ask an administrator to reset it."),
+    ("退出", "Log out"),
+    ("重置密码", "Reset password"),
+    ("锁定至", "Locked until"),
+    ("请检查标红的字段", "Please check the fields marked in red"),
 ];
 
 #[cfg(test)]
@@ -241,7 +294,7 @@ mod tests {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             let text = std::fs::read_to_string(&path).unwrap();
-            for part in text.split("t(\"").skip(1) {
+            for part in text.split("c.t(\"").skip(1) {
                 let phrase = &part[..part.find('"').unwrap()];
                 if !EN.contains_key(phrase) {
                     missing.push(format!("{}: {phrase}", path.file_name().unwrap().to_string_lossy()));

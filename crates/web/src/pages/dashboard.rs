@@ -4,13 +4,14 @@
 use super::{link, render};
 use crate::AppState;
 use crate::chart::{Bar, coverage_bars};
+use crate::auth::User;
 use crate::ctx::{PageCtx, UiLang};
 use crate::error::PageError;
 use crate::fmt;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use wuye_domain::coverage::{Coverage, Ratio};
 use wuye_store::registry::{Estate, ListQuery};
@@ -77,23 +78,42 @@ fn rates(cov: &Coverage, target: Ratio) -> Vec<RateCell> {
         .collect()
 }
 
-/// The root region when none is asked for (the province).
-pub async fn focus_region(state: &AppState, code: Option<&str>) -> Result<wuye_store::region::Region, PageError> {
-    match code.filter(|c| !c.is_empty()) {
-        Some(c) => region::get(&state.db, c).await?.ok_or_else(PageError::not_found),
-        None => region::roots(&state.db).await?.into_iter().next().ok_or_else(|| PageError::bad_request("尚未载入行政区划，请运行 wuye migrate")),
+/// The region asked for, or the caller's own region (the province for an administrator).
+/// A region outside the caller's reach is not found.
+pub async fn focus_region(state: &AppState, access: &wuye_store::access::Access, code: Option<&str>) -> Result<wuye_store::region::Region, PageError> {
+    let r = match code.filter(|c| !c.is_empty()) {
+        Some(c) => region::get(&state.db, c).await?.ok_or_else(PageError::not_found)?,
+        None => match access.scope() {
+            wuye_domain::account::Scope::Region(c) => region::get(&state.db, c.as_str()).await?.ok_or_else(PageError::not_found)?,
+            _ => region::roots(&state.db).await?.into_iter().next().ok_or_else(|| PageError::bad_request("尚未载入行政区划，请运行 wuye migrate"))?,
+        },
+    };
+    if access.reaches_region(&r.code) { Ok(r) } else { Err(PageError::not_found()) }
+}
+
+/// Where a role without the dashboard starts.
+pub fn home_of(access: &wuye_store::access::Access) -> String {
+    use wuye_domain::account::Scope;
+    match access.scope() {
+        Scope::Estate(id) => format!("/estates/{id}"),
+        Scope::Owner(_) => "/my".into(),
+        Scope::Enterprise(_) => "/estates".into(),
+        _ => "/home".into(),
     }
 }
 
-pub async fn page(State(state): State<AppState>, UiLang(lang): UiLang, Query(q): Query<DashQuery>) -> Result<Html<String>, PageError> {
+pub async fn page(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Query(q): Query<DashQuery>) -> Result<Response, PageError> {
+    if !u.access().can(wuye_domain::account::Action::View, wuye_domain::account::Resource::Dashboard) {
+        return Ok(axum::response::Redirect::to(&home_of(u.access())).into_response());
+    }
     let today = state.today();
     let target = state.target();
-    let region = focus_region(&state, q.region.as_deref()).await.map_err(|e| e.lang(lang))?;
-    let s = stats::region_stats(&state.db, &region.code, today).await?;
+    let region = focus_region(&state, u.access(), q.region.as_deref()).await.map_err(|e| e.lang(lang))?;
+    let s = stats::region_stats(&state.db, u.access(), &region.code, today).await?;
     let path = region::path(&state.db, &region.code).await?;
     let basis = q.basis.as_deref().unwrap_or("houses");
     let here = link("/", &[("region", region.code.clone()), ("basis", q.basis.clone().unwrap_or_default())]);
-    let c = PageCtx::new(lang, "dashboard", format!("{} · {}", region.name, lang.t("覆盖率总览"))).with_region(path).here(here);
+    let c = PageCtx::new(lang, &u.0, "dashboard", format!("{} · {}", region.name, lang.t("覆盖率总览"))).with_region(path).here(here);
     let bars: Vec<Bar> = s
         .children
         .iter()
@@ -130,7 +150,7 @@ pub async fn page(State(state): State<AppState>, UiLang(lang): UiLang, Query(q):
     let has_children = !s.children.is_empty();
     let show_estates = region.level == "community" || region.level == "street";
     let estates = if show_estates {
-        registry::list_estates(&state.db, &ListQuery { region: Some(region.code.clone()), per_page: Some(500), ..Default::default() }, None, today).await?.items
+        registry::list_estates(&state.db, u.access(), &ListQuery { region: Some(region.code.clone()), per_page: Some(500), ..Default::default() }, None, today).await?.items
     } else {
         Vec::new()
     };
@@ -155,15 +175,15 @@ pub async fn page(State(state): State<AppState>, UiLang(lang): UiLang, Query(q):
         estates,
         region,
     };
-    render(&page)
+    Ok(render(&page)?.into_response())
 }
 
 /// The coverage table of a region's children as xlsx or csv (same figures as the page).
-pub async fn export(State(state): State<AppState>, axum::extract::Path(file): axum::extract::Path<String>, Query(q): Query<DashQuery>) -> Result<Response, PageError> {
+pub async fn export(State(state): State<AppState>, u: User, axum::extract::Path(file): axum::extract::Path<String>, Query(q): Query<DashQuery>) -> Result<Response, PageError> {
     let today = state.today();
     let target = state.target();
-    let region = focus_region(&state, q.region.as_deref()).await?;
-    let s = stats::region_stats(&state.db, &region.code, today).await?;
+    let region = focus_region(&state, u.access(), q.region.as_deref()).await?;
+    let s = stats::region_stats(&state.db, u.access(), &region.code, today).await?;
     let headers = [
         "区划代码", "区域", "小区数", "已覆盖小区", "房屋数", "已覆盖房屋", "建筑面积(m²)", "已覆盖面积(m²)", "覆盖率(按小区)", "覆盖率(按户数)", "覆盖率(按面积)", "是否达标(按户数)",
     ];

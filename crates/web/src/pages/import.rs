@@ -2,6 +2,7 @@
 
 use super::render;
 use crate::AppState;
+use crate::auth::User;
 use crate::ctx::{PageCtx, UiLang};
 use crate::error::PageError;
 use askama::Template;
@@ -74,13 +75,14 @@ async fn page(state: &AppState, c: PageCtx, layout: &str, estate_id: &str, alert
     Ok((status, render(&p)?).into_response())
 }
 
-pub async fn form(State(state): State<AppState>, UiLang(lang): UiLang) -> Result<Response, PageError> {
-    let c = PageCtx::new(lang, "import", lang.t("台账导入")).crumb(lang.t("台账导入"), "").here("/import");
+pub async fn form(State(state): State<AppState>, UiLang(lang): UiLang, u: User) -> Result<Response, PageError> {
+    u.access().require(wuye_domain::account::Action::Create, wuye_domain::account::Resource::Import)?;
+    let c = PageCtx::new(lang, &u.0, "import", lang.t("台账导入")).crumb(lang.t("台账导入"), "").here("/import");
     page(&state, c, "houses", "", None).await
 }
 
-pub async fn upload(State(state): State<AppState>, UiLang(lang): UiLang, mut mp: Multipart) -> Result<Response, PageError> {
-    let c = PageCtx::new(lang, "import", lang.t("台账导入")).crumb(lang.t("台账导入"), "/import").here("/import");
+pub async fn upload(State(state): State<AppState>, UiLang(lang): UiLang, u: User, mut mp: Multipart) -> Result<Response, PageError> {
+    let c = PageCtx::new(lang, &u.0, "import", lang.t("台账导入")).crumb(lang.t("台账导入"), "/import").here("/import");
     let mut layout = String::from("houses");
     let mut estate = String::new();
     let mut skip = false;
@@ -128,7 +130,7 @@ pub async fn upload(State(state): State<AppState>, UiLang(lang): UiLang, mut mp:
         }
     };
     let opts = ImportOptions { layout: kind, estate_id, skip_invalid: skip, replace_owners: replace, file_name, today: state.today() };
-    let result = import_file(&state.db, &bytes, &opts, &Quiet).await;
+    let result = import_file(&state.db, u.access(), &bytes, &opts, &Quiet).await;
     let c = c.crumb(lang.t("导入结果"), "");
     match result {
         Ok(r) => Ok(render(&ImportResultPage { c, r, estate_id })?.into_response()),

@@ -1,5 +1,7 @@
 //! Server-rendered pages. Handlers are thin: read the request, call the store, render.
 
+pub mod account;
+pub mod admin;
 pub mod dashboard;
 pub mod registry;
 pub mod import;

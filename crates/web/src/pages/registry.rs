@@ -3,6 +3,7 @@
 
 use super::{Pager, link, render};
 use crate::AppState;
+use crate::auth::User;
 use crate::ctx::{PageCtx, UiLang};
 use crate::error::PageError;
 use crate::form::{Errors, Field, Submitted, options, refill};
@@ -16,7 +17,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use wuye_domain::region::RegionCode;
 use wuye_domain::registry::*;
-use wuye_store::registry::{self as reg, Building, Contract, ContractFilter, ContractState, CoveredFilter, Enterprise, Estate, House, HouseFilter, ListQuery, Occupant, Owner};
+use wuye_store::registry::{self as reg, Revealed, Building, Contract, ContractFilter, ContractState, CoveredFilter, Enterprise, Estate, House, HouseFilter, ListQuery, Occupant, Owner};
 use wuye_store::{StoreError, region};
 
 type PageResult = Result<Response, PageError>;
@@ -89,13 +90,13 @@ impl EstatesPage {
     }
 }
 
-pub async fn estates(State(state): State<AppState>, UiLang(lang): UiLang, Query(q): Query<EstateListQuery>) -> PageResult {
+pub async fn estates(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Query(q): Query<EstateListQuery>) -> PageResult {
     let today = state.today();
-    let page = reg::list_estates(&state.db, &q.list, covered_filter(q.covered.as_deref()), today).await?;
+    let page = reg::list_estates(&state.db, u.access(), &q.list, covered_filter(q.covered.as_deref()), today).await?;
     let covered = q.covered.clone().unwrap_or_default();
     let pairs = base_pairs(&q.list, &[("covered", covered.clone())]);
     let base = link("/estates", &pairs);
-    let c = PageCtx::new(lang, "estates", lang.t("小区")).with_region(region_path(&state, q.list.region.as_deref()).await?).crumb(lang.t("小区"), "").here(base.clone());
+    let c = PageCtx::new(lang, &u.0, "estates", lang.t("小区")).with_region(region_path(&state, q.list.region.as_deref()).await?).crumb(lang.t("小区"), "").here(base.clone());
     let pager = Pager::new(&c, &page, &base);
     let p = EstatesPage {
         pager,
@@ -123,15 +124,15 @@ pub struct EstatePage {
     pub pager: Pager,
 }
 
-pub async fn estate(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>, Query(q): Query<ListQuery>) -> PageResult {
+pub async fn estate(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>, Query(q): Query<ListQuery>) -> PageResult {
     let today = state.today();
-    let e = reg::get_estate(&state.db, id, today).await.map_err(|x| PageError::from(x).lang(lang))?;
-    let contracts = reg::list_contracts(&state.db, &ListQuery { per_page: Some(100), ..Default::default() }, &ContractFilter { estate_id: Some(id), ..Default::default() }, today).await?.items;
-    let buildings = reg::list_buildings(&state.db, id).await?;
+    let e = reg::get_estate(&state.db, u.access(), id, today).await.map_err(|x| PageError::from(x).lang(lang))?;
+    let contracts = reg::list_contracts(&state.db, u.access(), &ListQuery { per_page: Some(100), ..Default::default() }, &ContractFilter { estate_id: Some(id), ..Default::default() }, today).await?.items;
+    let buildings = reg::list_buildings(&state.db, u.access(), id, state.today()).await?;
     let hq = ListQuery { page: q.page, per_page: Some(100), ..Default::default() };
-    let houses = reg::list_houses(&state.db, &hq, &HouseFilter { estate_id: Some(id), building_id: None }).await?;
+    let houses = reg::list_houses(&state.db, u.access(), &hq, &HouseFilter { estate_id: Some(id), building_id: None }, state.today()).await?;
     let base = format!("/estates/{id}");
-    let c = PageCtx::new(lang, "estates", e.name.clone()).with_region(region::path(&state.db, &e.region_code).await?).crumb(e.name.clone(), "").here(base.clone());
+    let c = PageCtx::new(lang, &u.0, "estates", e.name.clone()).with_region(region::path(&state.db, &e.region_code).await?).crumb(e.name.clone(), "").here(base.clone());
     let pager = Pager::new(&c, &houses, &base);
     Ok(render(&EstatePage { c, e, today, contracts, buildings, houses: houses.items, show_estate: false, pager })?.into_response())
 }
@@ -225,8 +226,8 @@ pub struct RegionParam {
     pub region: Option<String>,
 }
 
-pub async fn estate_new(State(state): State<AppState>, UiLang(lang): UiLang, Query(p): Query<RegionParam>) -> PageResult {
-    let c = PageCtx::new(lang, "estates", lang.t("登记小区")).with_region(region_path(&state, p.region.as_deref()).await?).crumb(lang.t("小区"), "/estates").crumb(lang.t("登记小区"), "");
+pub async fn estate_new(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Query(p): Query<RegionParam>) -> PageResult {
+    let c = PageCtx::new(lang, &u.0, "estates", lang.t("登记小区")).with_region(region_path(&state, p.region.as_deref()).await?).crumb(lang.t("小区"), "/estates").crumb(lang.t("登记小区"), "");
     let mut s = Submitted::default();
     if let Some(r) = p.region.as_deref().and_then(|r| RegionCode::parse(r).ok()).filter(|r| r.level() == wuye_domain::region::RegionLevel::Community) {
         s.0.insert("region_code".into(), r.to_string());
@@ -234,30 +235,32 @@ pub async fn estate_new(State(state): State<AppState>, UiLang(lang): UiLang, Que
     form_page(c, "/estates/new".into(), "/estates".into(), estate_fields(), &s, &Errors::default(), None)
 }
 
-pub async fn estate_create(State(state): State<AppState>, UiLang(lang): UiLang, Form(s): Form<Submitted>) -> PageResult {
+pub async fn estate_create(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Form(s): Form<Submitted>) -> PageResult {
     let year = state.today().year();
-    let c = PageCtx::new(lang, "estates", lang.t("登记小区")).crumb(lang.t("小区"), "/estates").crumb(lang.t("登记小区"), "");
+    let c = PageCtx::new(lang, &u.0, "estates", lang.t("登记小区")).crumb(lang.t("小区"), "/estates").crumb(lang.t("登记小区"), "");
     match parse_estate(&s, year) {
         Err(errs) => form_page(c, "/estates/new".into(), "/estates".into(), estate_fields(), &s, &errs, None),
-        Ok(input) => match reg::create_estate(&state.db, &input, year).await {
+        Ok(input) => match reg::create_estate(&state.db, u.access(), &input, year).await {
             Ok(id) => Ok(Redirect::to(&format!("/estates/{id}")).into_response()),
             Err(e) => form_page(c, "/estates/new".into(), "/estates".into(), estate_fields(), &s, &Errors::default(), Some(store_alert(e)?)),
         },
     }
 }
 
-pub async fn estate_edit(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>) -> PageResult {
-    let e = reg::get_estate(&state.db, id, state.today()).await?;
-    let c = PageCtx::new(lang, "estates", format!("{} · {}", lang.t("编辑"), e.name)).with_region(region::path(&state.db, &e.region_code).await?).crumb(e.name.clone(), format!("/estates/{id}")).crumb(lang.t("编辑"), "");
+pub async fn estate_edit(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>) -> PageResult {
+    let e = reg::get_estate(&state.db, u.access(), id, state.today()).await?;
+    let c = PageCtx::new(lang, &u.0, "estates", format!("{} · {}", lang.t("编辑"), e.name)).with_region(region::path(&state.db, &e.region_code).await?).crumb(e.name.clone(), format!("/estates/{id}")).crumb(lang.t("编辑"), "");
     form_page(c, format!("/estates/{id}/edit"), format!("/estates/{id}"), estate_fields(), &estate_values(&e.to_input()), &Errors::default(), None)
 }
 
-pub async fn estate_update(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>, Form(s): Form<Submitted>) -> PageResult {
+pub async fn estate_update(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>, Form(s): Form<Submitted>) -> PageResult {
+    // Out of scope is not found, before any validation.
+    reg::get_estate(&state.db, u.access(), id, state.today()).await?;
     let year = state.today().year();
-    let c = PageCtx::new(lang, "estates", lang.t("编辑")).crumb(lang.t("小区"), "/estates").crumb(lang.t("编辑"), "");
+    let c = PageCtx::new(lang, &u.0, "estates", lang.t("编辑")).crumb(lang.t("小区"), "/estates").crumb(lang.t("编辑"), "");
     match parse_estate(&s, year) {
         Err(errs) => form_page(c, format!("/estates/{id}/edit"), format!("/estates/{id}"), estate_fields(), &s, &errs, None),
-        Ok(input) => match reg::update_estate(&state.db, id, &input, year).await {
+        Ok(input) => match reg::update_estate(&state.db, u.access(), id, &input, year, state.today()).await {
             Ok(()) => Ok(Redirect::to(&format!("/estates/{id}")).into_response()),
             Err(e) => form_page(c, format!("/estates/{id}/edit"), format!("/estates/{id}"), estate_fields(), &s, &Errors::default(), Some(store_alert(e)?)),
         },
@@ -288,12 +291,12 @@ pub struct HousesPage {
     pub export_csv: String,
 }
 
-pub async fn houses(State(state): State<AppState>, UiLang(lang): UiLang, Query(q): Query<HouseListQuery>) -> PageResult {
+pub async fn houses(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Query(q): Query<HouseListQuery>) -> PageResult {
     let f = HouseFilter { estate_id: q.estate_id, building_id: q.building_id };
-    let page = reg::list_houses(&state.db, &q.list, &f).await?;
+    let page = reg::list_houses(&state.db, u.access(), &q.list, &f, state.today()).await?;
     let pairs = base_pairs(&q.list, &[("estate_id", q.estate_id.map(|x| x.to_string()).unwrap_or_default()), ("building_id", q.building_id.map(|x| x.to_string()).unwrap_or_default())]);
     let base = link("/houses", &pairs);
-    let c = PageCtx::new(lang, "houses", lang.t("房屋")).with_region(region_path(&state, q.list.region.as_deref()).await?).crumb(lang.t("房屋"), "").here(base.clone());
+    let c = PageCtx::new(lang, &u.0, "houses", lang.t("房屋")).with_region(region_path(&state, q.list.region.as_deref()).await?).crumb(lang.t("房屋"), "").here(base.clone());
     let pager = Pager::new(&c, &page, &base);
     Ok(render(&HousesPage {
         pager,
@@ -327,11 +330,11 @@ pub struct HousePage {
     pub alert: Option<String>,
 }
 
-async fn house_page(state: &AppState, lang: Lang, id: i64, add: AddOwner, alert: Option<String>) -> PageResult {
-    let h = reg::get_house(&state.db, id).await.map_err(|e| PageError::from(e).lang(lang))?;
-    let owners = reg::house_owners(&state.db, id).await?;
-    let occupants = reg::house_occupants(&state.db, id).await?;
-    let c = PageCtx::new(lang, "houses", format!("{} {}", h.estate_name, h.label()))
+async fn house_page(state: &AppState, lang: Lang, u: &User, id: i64, add: AddOwner, alert: Option<String>) -> PageResult {
+    let h = reg::get_house(&state.db, u.access(), id, state.today()).await.map_err(|e| PageError::from(e).lang(lang))?;
+    let owners = reg::house_owners(&state.db, u.access(), id, state.today()).await?;
+    let occupants = reg::house_occupants(&state.db, u.access(), id, state.today()).await?;
+    let c = PageCtx::new(lang, &u.0, "houses", format!("{} {}", h.estate_name, h.label()))
         .with_region(region::path(&state.db, &h.region_code).await?)
         .crumb(h.estate_name.clone(), format!("/estates/{}", h.estate_id))
         .crumb(h.label(), "")
@@ -341,8 +344,8 @@ async fn house_page(state: &AppState, lang: Lang, id: i64, add: AddOwner, alert:
     Ok((status, render(&HousePage { c, h, owners, occupants, add, alert })?).into_response())
 }
 
-pub async fn house(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>) -> PageResult {
-    house_page(&state, lang, id, AddOwner::default(), None).await
+pub async fn house(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>) -> PageResult {
+    house_page(&state, lang, &u, id, AddOwner::default(), None).await
 }
 
 /// Builds an owner from the add-owner form: the code is an ID number for a person and a
@@ -357,20 +360,22 @@ pub fn owner_from_form(s: &Submitted) -> OwnerInput {
     OwnerInput { kind, name: s.get("name"), id_number, uscc, phone: s.opt("phone") }
 }
 
-pub async fn house_add_owner(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>, Form(s): Form<Submitted>) -> PageResult {
+pub async fn house_add_owner(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>, Form(s): Form<Submitted>) -> PageResult {
+    // Out of scope is not found, before any validation.
+    reg::get_house(&state.db, u.access(), id, state.today()).await?;
     let o = owner_from_form(&s);
-    match reg::add_house_owner(&state.db, id, &o).await {
+    match reg::add_house_owner(&state.db, u.access(), id, &o, state.today()).await {
         Ok(_) => Ok(Redirect::to(&format!("/houses/{id}")).into_response()),
         Err(e) => {
             let msg = store_alert(e)?;
             let add = AddOwner { name: s.get("name"), kind: s.get("kind"), id_code: s.get("id_code"), phone: s.get("phone") };
-            house_page(&state, lang, id, add, Some(msg)).await
+            house_page(&state, lang, &u, id, add, Some(msg)).await
         }
     }
 }
 
-pub async fn house_remove_owner(State(state): State<AppState>, Path((id, owner)): Path<(i64, i64)>) -> PageResult {
-    reg::remove_house_owner(&state.db, id, owner).await?;
+pub async fn house_remove_owner(State(state): State<AppState>, u: User, Path((id, owner)): Path<(i64, i64)>) -> PageResult {
+    reg::remove_house_owner(&state.db, u.access(), id, owner, state.today()).await?;
     Ok(Redirect::to(&format!("/houses/{id}")).into_response())
 }
 
@@ -420,39 +425,42 @@ pub fn parse_house(s: &Submitted) -> Result<HouseInput, Errors> {
     Err(errs)
 }
 
-pub async fn house_new(State(state): State<AppState>, UiLang(lang): UiLang, Path(estate): Path<i64>) -> PageResult {
-    let e = reg::get_estate(&state.db, estate, state.today()).await?;
-    let c = PageCtx::new(lang, "houses", format!("{} · {}", e.name, lang.t("登记房屋"))).with_region(region::path(&state.db, &e.region_code).await?).crumb(e.name.clone(), format!("/estates/{estate}")).crumb(lang.t("登记房屋"), "");
+pub async fn house_new(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(estate): Path<i64>) -> PageResult {
+    let e = reg::get_estate(&state.db, u.access(), estate, state.today()).await?;
+    let c = PageCtx::new(lang, &u.0, "houses", format!("{} · {}", e.name, lang.t("登记房屋"))).with_region(region::path(&state.db, &e.region_code).await?).crumb(e.name.clone(), format!("/estates/{estate}")).crumb(lang.t("登记房屋"), "");
     let mut s = Submitted::default();
     s.0.insert("house_use".into(), "residential".into());
     s.0.insert("status".into(), "delivered".into());
     form_page(c, format!("/estates/{estate}/houses/new"), format!("/estates/{estate}"), house_fields(), &s, &Errors::default(), None)
 }
 
-pub async fn house_create(State(state): State<AppState>, UiLang(lang): UiLang, Path(estate): Path<i64>, Form(s): Form<Submitted>) -> PageResult {
-    let c = PageCtx::new(lang, "houses", lang.t("登记房屋")).crumb(lang.t("小区"), format!("/estates/{estate}")).crumb(lang.t("登记房屋"), "");
+pub async fn house_create(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(estate): Path<i64>, Form(s): Form<Submitted>) -> PageResult {
+    reg::get_estate(&state.db, u.access(), estate, state.today()).await?;
+    let c = PageCtx::new(lang, &u.0, "houses", lang.t("登记房屋")).crumb(lang.t("小区"), format!("/estates/{estate}")).crumb(lang.t("登记房屋"), "");
     let (action, cancel) = (format!("/estates/{estate}/houses/new"), format!("/estates/{estate}"));
     match parse_house(&s) {
         Err(errs) => form_page(c, action, cancel, house_fields(), &s, &errs, None),
-        Ok(h) => match reg::create_house(&state.db, estate, &h).await {
+        Ok(h) => match reg::create_house(&state.db, u.access(), estate, &h, state.today()).await {
             Ok(id) => Ok(Redirect::to(&format!("/houses/{id}")).into_response()),
             Err(e) => form_page(c, action, cancel, house_fields(), &s, &Errors::default(), Some(store_alert(e)?)),
         },
     }
 }
 
-pub async fn house_edit(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>) -> PageResult {
-    let h = reg::get_house(&state.db, id).await?;
-    let c = PageCtx::new(lang, "houses", format!("{} · {}", lang.t("编辑"), h.label())).with_region(region::path(&state.db, &h.region_code).await?).crumb(h.estate_name.clone(), format!("/estates/{}", h.estate_id)).crumb(h.label(), format!("/houses/{id}")).crumb(lang.t("编辑"), "");
+pub async fn house_edit(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>) -> PageResult {
+    let h = reg::get_house(&state.db, u.access(), id, state.today()).await?;
+    let c = PageCtx::new(lang, &u.0, "houses", format!("{} · {}", lang.t("编辑"), h.label())).with_region(region::path(&state.db, &h.region_code).await?).crumb(h.estate_name.clone(), format!("/estates/{}", h.estate_id)).crumb(h.label(), format!("/houses/{id}")).crumb(lang.t("编辑"), "");
     form_page(c, format!("/houses/{id}/edit"), format!("/houses/{id}"), house_fields(), &house_values(&h.to_input()), &Errors::default(), None)
 }
 
-pub async fn house_update(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>, Form(s): Form<Submitted>) -> PageResult {
-    let c = PageCtx::new(lang, "houses", lang.t("编辑")).crumb(lang.t("房屋"), format!("/houses/{id}")).crumb(lang.t("编辑"), "");
+pub async fn house_update(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>, Form(s): Form<Submitted>) -> PageResult {
+    // Out of scope is not found, before any validation.
+    reg::get_house(&state.db, u.access(), id, state.today()).await?;
+    let c = PageCtx::new(lang, &u.0, "houses", lang.t("编辑")).crumb(lang.t("房屋"), format!("/houses/{id}")).crumb(lang.t("编辑"), "");
     let (action, cancel) = (format!("/houses/{id}/edit"), format!("/houses/{id}"));
     match parse_house(&s) {
         Err(errs) => form_page(c, action, cancel, house_fields(), &s, &errs, None),
-        Ok(h) => match reg::update_house(&state.db, id, &h).await {
+        Ok(h) => match reg::update_house(&state.db, u.access(), id, &h, state.today()).await {
             Ok(()) => Ok(Redirect::to(&format!("/houses/{id}")).into_response()),
             Err(e) => form_page(c, action, cancel, house_fields(), &s, &Errors::default(), Some(store_alert(e)?)),
         },
@@ -471,35 +479,37 @@ pub struct BuildingPage {
     pub alert: Option<String>,
 }
 
-async fn building_page(state: &AppState, lang: Lang, id: i64, page: Option<i64>, alert: Option<String>) -> PageResult {
-    let b = reg::get_building(&state.db, id).await.map_err(|e| PageError::from(e).lang(lang))?;
-    let e = reg::get_estate(&state.db, b.estate_id, state.today()).await?;
-    let houses = reg::list_houses(&state.db, &ListQuery { page, per_page: Some(200), ..Default::default() }, &HouseFilter { estate_id: Some(b.estate_id), building_id: Some(id) }).await?;
+async fn building_page(state: &AppState, lang: Lang, u: &User, id: i64, page: Option<i64>, alert: Option<String>) -> PageResult {
+    let b = reg::get_building(&state.db, u.access(), id, state.today()).await.map_err(|e| PageError::from(e).lang(lang))?;
+    let e = reg::get_estate(&state.db, u.access(), b.estate_id, state.today()).await?;
+    let houses = reg::list_houses(&state.db, u.access(), &ListQuery { page, per_page: Some(200), ..Default::default() }, &HouseFilter { estate_id: Some(b.estate_id), building_id: Some(id) }, state.today()).await?;
     let base = format!("/buildings/{id}");
-    let c = PageCtx::new(lang, "estates", format!("{} {}", e.name, b.label())).with_region(region::path(&state.db, &e.region_code).await?).crumb(e.name.clone(), format!("/estates/{}", e.id)).crumb(b.label(), "").here(base.clone());
+    let c = PageCtx::new(lang, &u.0, "estates", format!("{} {}", e.name, b.label())).with_region(region::path(&state.db, &e.region_code).await?).crumb(e.name.clone(), format!("/estates/{}", e.id)).crumb(b.label(), "").here(base.clone());
     let pager = Pager::new(&c, &houses, &base);
     let status = if alert.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, render(&BuildingPage { c, b, estate_name: e.name, houses: houses.items, show_estate: false, pager, alert })?).into_response())
 }
 
-pub async fn building(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>, Query(q): Query<ListQuery>) -> PageResult {
-    building_page(&state, lang, id, q.page, None).await
+pub async fn building(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>, Query(q): Query<ListQuery>) -> PageResult {
+    building_page(&state, lang, &u, id, q.page, None).await
 }
 
-pub async fn building_update(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>, Form(s): Form<Submitted>) -> PageResult {
+pub async fn building_update(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>, Form(s): Form<Submitted>) -> PageResult {
+    // Out of scope is not found, before any validation.
+    reg::get_building(&state.db, u.access(), id, state.today()).await?;
     let mut errs = Errors::default();
     let floors = errs.int(&s, "floors").map(|f| f as i32);
     if !errs.is_empty() {
-        return building_page(&state, lang, id, None, Some("总层数应为整数".into())).await;
+        return building_page(&state, lang, &u, id, None, Some("总层数应为整数".into())).await;
     }
     let elevator = match s.get("has_elevator").as_str() {
         "yes" => Some(true),
         "no" => Some(false),
         _ => None,
     };
-    match reg::update_building(&state.db, id, floors, elevator).await {
+    match reg::update_building(&state.db, u.access(), id, floors, elevator, state.today()).await {
         Ok(()) => Ok(Redirect::to(&format!("/buildings/{id}")).into_response()),
-        Err(e) => building_page(&state, lang, id, None, Some(store_alert(e)?)).await,
+        Err(e) => building_page(&state, lang, &u, id, None, Some(store_alert(e)?)).await,
     }
 }
 
@@ -515,10 +525,10 @@ pub struct OwnersPage {
     pub q: String,
 }
 
-pub async fn owners(State(state): State<AppState>, UiLang(lang): UiLang, Query(q): Query<ListQuery>) -> PageResult {
-    let page = reg::list_owners(&state.db, &q).await?;
+pub async fn owners(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Query(q): Query<ListQuery>) -> PageResult {
+    let page = reg::list_owners(&state.db, u.access(), &q, state.today()).await?;
     let base = link("/owners", &base_pairs(&q, &[]));
-    let c = PageCtx::new(lang, "owners", lang.t("业主")).with_region(region_path(&state, q.region.as_deref()).await?).crumb(lang.t("业主"), "").here(base.clone());
+    let c = PageCtx::new(lang, &u.0, "owners", lang.t("业主")).with_region(region_path(&state, q.region.as_deref()).await?).crumb(lang.t("业主"), "").here(base.clone());
     let pager = Pager::new(&c, &page, &base);
     Ok(render(&OwnersPage { pager, items: page.items, q: q.text(), c })?.into_response())
 }
@@ -530,37 +540,62 @@ pub struct OwnerPage {
     pub o: Owner,
     pub houses: Vec<House>,
     pub show_estate: bool,
+    /// Personal data shown in clear after an audited request.
+    pub revealed: Option<Revealed>,
+    /// Whether the caller may ask to see it.
+    pub may_reveal: bool,
+    pub alert: Option<String>,
 }
 
-pub async fn owner(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>) -> PageResult {
-    let o = reg::get_owner(&state.db, id).await.map_err(|e| PageError::from(e).lang(lang))?;
-    let houses = reg::owner_houses(&state.db, id).await?;
-    let c = PageCtx::new(lang, "owners", o.name.clone()).crumb(lang.t("业主"), "/owners").crumb(o.name.clone(), "").here(format!("/owners/{id}"));
-    Ok(render(&OwnerPage { c, o, houses, show_estate: true })?.into_response())
+async fn owner_page(state: &AppState, lang: Lang, u: &User, id: i64, revealed: Option<Revealed>, alert: Option<String>) -> PageResult {
+    let o = reg::get_owner(&state.db, u.access(), id, state.today()).await.map_err(|e| PageError::from(e).lang(lang))?;
+    let houses = reg::owner_houses(&state.db, u.access(), id, state.today()).await?;
+    let c = PageCtx::new(lang, &u.0, "owners", o.name.clone()).crumb(lang.t("业主"), "/owners").crumb(o.name.clone(), "").here(format!("/owners/{id}"));
+    let own = matches!(u.access().scope(), wuye_domain::account::Scope::Owner(x) if *x == id);
+    let (mi, mp) = u.access().may_unmask();
+    let may_reveal = own || mi || mp;
+    let status = if alert.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, render(&OwnerPage { c, o, houses, show_estate: true, revealed, may_reveal, alert })?).into_response())
+}
+
+pub async fn owner(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>) -> PageResult {
+    owner_page(&state, lang, &u, id, None, None).await
+}
+
+/// Shows an owner's ID number and phone in clear, for a stated purpose (logged).
+pub async fn owner_reveal(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>, Form(s): Form<Submitted>) -> PageResult {
+    match reg::reveal_owner(&state.db, u.access(), id, &s.get("purpose"), state.today()).await {
+        Ok(r) => owner_page(&state, lang, &u, id, Some(r), None).await,
+        Err(StoreError::Invalid(m)) => owner_page(&state, lang, &u, id, None, Some(m)).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn owner_fields() -> Vec<Field> {
     vec![
         Field::text("name", "业主名称").required(),
         Field::select("kind", "业主类型", options(OwnerKind::ALL, OwnerKind::code, OwnerKind::label_zh)).required(),
-        Field::text("id_code", "证件号码").hint("个人填身份证号，单位填统一社会信用代码"),
-        Field::text("phone", "手机号"),
+        Field::text("id_code", "证件号码").hint("个人填身份证号，单位填统一社会信用代码；留空则保留已登记的号码"),
+        Field::text("phone", "手机号").hint("留空则保留已登记的号码"),
     ]
 }
 
-pub async fn owner_edit(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>) -> PageResult {
-    let o = reg::get_owner(&state.db, id).await?;
-    let c = PageCtx::new(lang, "owners", format!("{} · {}", lang.t("编辑"), o.name)).crumb(lang.t("业主"), "/owners").crumb(o.name.clone(), format!("/owners/{id}")).crumb(lang.t("编辑"), "");
+pub async fn owner_edit(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>) -> PageResult {
+    let o = reg::get_owner(&state.db, u.access(), id, state.today()).await?;
+    let c = PageCtx::new(lang, &u.0, "owners", format!("{} · {}", lang.t("编辑"), o.name)).crumb(lang.t("业主"), "/owners").crumb(o.name.clone(), format!("/owners/{id}")).crumb(lang.t("编辑"), "");
     let mut m = std::collections::HashMap::new();
     m.insert("name".to_string(), o.name.clone());
     m.insert("kind".to_string(), o.kind.clone());
-    m.insert("id_code".to_string(), o.id_number.clone().or(o.uscc.clone()).unwrap_or_default());
-    m.insert("phone".to_string(), o.phone.clone().unwrap_or_default());
+    // ID numbers and phones are never sent back to the browser: empty keeps the stored one.
+    m.insert("id_code".to_string(), o.uscc.clone().unwrap_or_default());
+    m.insert("phone".to_string(), String::new());
     form_page(c, format!("/owners/{id}/edit"), format!("/owners/{id}"), owner_fields(), &Submitted(m), &Errors::default(), None)
 }
 
-pub async fn owner_update(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>, Form(s): Form<Submitted>) -> PageResult {
-    let c = PageCtx::new(lang, "owners", lang.t("编辑")).crumb(lang.t("业主"), "/owners").crumb(lang.t("编辑"), "");
+pub async fn owner_update(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>, Form(s): Form<Submitted>) -> PageResult {
+    // Out of scope is not found, before any validation.
+    reg::get_owner(&state.db, u.access(), id, state.today()).await?;
+    let c = PageCtx::new(lang, &u.0, "owners", lang.t("编辑")).crumb(lang.t("业主"), "/owners").crumb(lang.t("编辑"), "");
     let mut o = owner_from_form(&s);
     let mut errs = Errors::default();
     for e in o.normalize() {
@@ -575,7 +610,7 @@ pub async fn owner_update(State(state): State<AppState>, UiLang(lang): UiLang, P
     if !errs.is_empty() {
         return form_page(c, action, cancel, owner_fields(), &s, &errs, None);
     }
-    match reg::update_owner(&state.db, id, &o).await {
+    match reg::update_owner(&state.db, u.access(), id, &o, state.today()).await {
         Ok(()) => Ok(Redirect::to(&format!("/owners/{id}")).into_response()),
         Err(e) => form_page(c, action, cancel, owner_fields(), &s, &Errors::default(), Some(store_alert(e)?)),
     }
@@ -602,11 +637,11 @@ impl EnterprisesPage {
     }
 }
 
-pub async fn enterprises(State(state): State<AppState>, UiLang(lang): UiLang, Query(q): Query<ListQuery>) -> PageResult {
-    let page = reg::list_enterprises(&state.db, &q, state.today()).await?;
+pub async fn enterprises(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Query(q): Query<ListQuery>) -> PageResult {
+    let page = reg::list_enterprises(&state.db, u.access(), &q, state.today()).await?;
     let pairs = base_pairs(&q, &[]);
     let base = link("/enterprises", &pairs);
-    let c = PageCtx::new(lang, "enterprises", lang.t("物业服务企业")).with_region(region_path(&state, q.region.as_deref()).await?).crumb(lang.t("物业服务企业"), "").here(base.clone());
+    let c = PageCtx::new(lang, &u.0, "enterprises", lang.t("物业服务企业")).with_region(region_path(&state, q.region.as_deref()).await?).crumb(lang.t("物业服务企业"), "").here(base.clone());
     let pager = Pager::new(&c, &page, &base);
     Ok(render(&EnterprisesPage {
         pager,
@@ -630,12 +665,12 @@ pub struct EnterprisePage {
     pub pager: Pager,
 }
 
-pub async fn enterprise(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>, Query(q): Query<ListQuery>) -> PageResult {
+pub async fn enterprise(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>, Query(q): Query<ListQuery>) -> PageResult {
     let today = state.today();
-    let n = reg::get_enterprise(&state.db, id, today).await.map_err(|e| PageError::from(e).lang(lang))?;
-    let page = reg::list_contracts(&state.db, &ListQuery { page: q.page, ..Default::default() }, &ContractFilter { enterprise_id: Some(id), ..Default::default() }, today).await?;
+    let n = reg::get_enterprise(&state.db, u.access(), id, today).await.map_err(|e| PageError::from(e).lang(lang))?;
+    let page = reg::list_contracts(&state.db, u.access(), &ListQuery { page: q.page, ..Default::default() }, &ContractFilter { enterprise_id: Some(id), ..Default::default() }, today).await?;
     let base = format!("/enterprises/{id}");
-    let c = PageCtx::new(lang, "enterprises", n.name.clone()).crumb(lang.t("物业服务企业"), "/enterprises").crumb(n.name.clone(), "").here(base.clone());
+    let c = PageCtx::new(lang, &u.0, "enterprises", n.name.clone()).crumb(lang.t("物业服务企业"), "/enterprises").crumb(n.name.clone(), "").here(base.clone());
     let pager = Pager::new(&c, &page, &base);
     Ok(render(&EnterprisePage { c, n, contracts: page.items, today, pager })?.into_response())
 }
@@ -693,35 +728,37 @@ fn enterprise_values(n: &Enterprise) -> Submitted {
     Submitted(m)
 }
 
-pub async fn enterprise_new(UiLang(lang): UiLang) -> PageResult {
-    let c = PageCtx::new(lang, "enterprises", lang.t("登记企业")).crumb(lang.t("物业服务企业"), "/enterprises").crumb(lang.t("登记企业"), "");
+pub async fn enterprise_new(UiLang(lang): UiLang, u: User) -> PageResult {
+    let c = PageCtx::new(lang, &u.0, "enterprises", lang.t("登记企业")).crumb(lang.t("物业服务企业"), "/enterprises").crumb(lang.t("登记企业"), "");
     form_page(c, "/enterprises/new".into(), "/enterprises".into(), enterprise_fields(), &Submitted::default(), &Errors::default(), None)
 }
 
-pub async fn enterprise_create(State(state): State<AppState>, UiLang(lang): UiLang, Form(s): Form<Submitted>) -> PageResult {
-    let c = PageCtx::new(lang, "enterprises", lang.t("登记企业")).crumb(lang.t("物业服务企业"), "/enterprises").crumb(lang.t("登记企业"), "");
+pub async fn enterprise_create(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Form(s): Form<Submitted>) -> PageResult {
+    let c = PageCtx::new(lang, &u.0, "enterprises", lang.t("登记企业")).crumb(lang.t("物业服务企业"), "/enterprises").crumb(lang.t("登记企业"), "");
     let (action, cancel) = ("/enterprises/new".to_string(), "/enterprises".to_string());
     match parse_enterprise(&s) {
         Err(errs) => form_page(c, action, cancel, enterprise_fields(), &s, &errs, None),
-        Ok(e) => match reg::create_enterprise(&state.db, &e).await {
+        Ok(e) => match reg::create_enterprise(&state.db, u.access(), &e).await {
             Ok(id) => Ok(Redirect::to(&format!("/enterprises/{id}")).into_response()),
             Err(e) => form_page(c, action, cancel, enterprise_fields(), &s, &Errors::default(), Some(store_alert(e)?)),
         },
     }
 }
 
-pub async fn enterprise_edit(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>) -> PageResult {
-    let n = reg::get_enterprise(&state.db, id, state.today()).await?;
-    let c = PageCtx::new(lang, "enterprises", format!("{} · {}", lang.t("编辑"), n.name)).crumb(lang.t("物业服务企业"), "/enterprises").crumb(n.name.clone(), format!("/enterprises/{id}")).crumb(lang.t("编辑"), "");
+pub async fn enterprise_edit(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>) -> PageResult {
+    let n = reg::get_enterprise(&state.db, u.access(), id, state.today()).await?;
+    let c = PageCtx::new(lang, &u.0, "enterprises", format!("{} · {}", lang.t("编辑"), n.name)).crumb(lang.t("物业服务企业"), "/enterprises").crumb(n.name.clone(), format!("/enterprises/{id}")).crumb(lang.t("编辑"), "");
     form_page(c, format!("/enterprises/{id}/edit"), format!("/enterprises/{id}"), enterprise_fields(), &enterprise_values(&n), &Errors::default(), None)
 }
 
-pub async fn enterprise_update(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>, Form(s): Form<Submitted>) -> PageResult {
-    let c = PageCtx::new(lang, "enterprises", lang.t("编辑")).crumb(lang.t("物业服务企业"), "/enterprises").crumb(lang.t("编辑"), "");
+pub async fn enterprise_update(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>, Form(s): Form<Submitted>) -> PageResult {
+    // Out of scope is not found, before any validation.
+    reg::get_enterprise(&state.db, u.access(), id, state.today()).await?;
+    let c = PageCtx::new(lang, &u.0, "enterprises", lang.t("编辑")).crumb(lang.t("物业服务企业"), "/enterprises").crumb(lang.t("编辑"), "");
     let (action, cancel) = (format!("/enterprises/{id}/edit"), format!("/enterprises/{id}"));
     match parse_enterprise(&s) {
         Err(errs) => form_page(c, action, cancel, enterprise_fields(), &s, &errs, None),
-        Ok(e) => match reg::update_enterprise(&state.db, id, &e).await {
+        Ok(e) => match reg::update_enterprise(&state.db, u.access(), id, &e, state.today()).await {
             Ok(()) => Ok(Redirect::to(&format!("/enterprises/{id}")).into_response()),
             Err(e) => form_page(c, action, cancel, enterprise_fields(), &s, &Errors::default(), Some(store_alert(e)?)),
         },
@@ -765,9 +802,9 @@ pub struct ContractsPage {
     pub export_csv: String,
 }
 
-pub async fn contracts(State(state): State<AppState>, UiLang(lang): UiLang, Query(q): Query<ContractListQuery>) -> PageResult {
+pub async fn contracts(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Query(q): Query<ContractListQuery>) -> PageResult {
     let today = state.today();
-    let page = reg::list_contracts(&state.db, &q.list, &q.filter(), today).await?;
+    let page = reg::list_contracts(&state.db, u.access(), &q.list, &q.filter(), today).await?;
     let pairs = base_pairs(
         &q.list,
         &[
@@ -777,7 +814,7 @@ pub async fn contracts(State(state): State<AppState>, UiLang(lang): UiLang, Quer
         ],
     );
     let base = link("/contracts", &pairs);
-    let c = PageCtx::new(lang, "contracts", lang.t("物业服务合同")).with_region(region_path(&state, q.list.region.as_deref()).await?).crumb(lang.t("物业服务合同"), "").here(base.clone());
+    let c = PageCtx::new(lang, &u.0, "contracts", lang.t("物业服务合同")).with_region(region_path(&state, q.list.region.as_deref()).await?).crumb(lang.t("物业服务合同"), "").here(base.clone());
     let pager = Pager::new(&c, &page, &base);
     Ok(render(&ContractsPage {
         pager,
@@ -800,9 +837,9 @@ pub struct ContractPage {
     pub today: NaiveDate,
 }
 
-pub async fn contract(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>) -> PageResult {
-    let k = reg::get_contract(&state.db, id).await.map_err(|e| PageError::from(e).lang(lang))?;
-    let c = PageCtx::new(lang, "contracts", format!("{} · {}", k.estate_name, k.kind_zh())).with_region(region::path(&state.db, &k.region_code).await?).crumb(lang.t("物业服务合同"), "/contracts").crumb(k.estate_name.clone(), "").here(format!("/contracts/{id}"));
+pub async fn contract(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>) -> PageResult {
+    let k = reg::get_contract(&state.db, u.access(), id, state.today()).await.map_err(|e| PageError::from(e).lang(lang))?;
+    let c = PageCtx::new(lang, &u.0, "contracts", format!("{} · {}", k.estate_name, k.kind_zh())).with_region(region::path(&state.db, &k.region_code).await?).crumb(lang.t("物业服务合同"), "/contracts").crumb(k.estate_name.clone(), "").here(format!("/contracts/{id}"));
     Ok(render(&ContractPage { c, k, today: state.today() })?.into_response())
 }
 
@@ -852,8 +889,8 @@ pub struct NewContractQuery {
     pub enterprise_id: Option<i64>,
 }
 
-pub async fn contract_new(UiLang(lang): UiLang, Query(q): Query<NewContractQuery>) -> PageResult {
-    let c = PageCtx::new(lang, "contracts", lang.t("登记合同")).crumb(lang.t("物业服务合同"), "/contracts").crumb(lang.t("登记合同"), "");
+pub async fn contract_new(UiLang(lang): UiLang, u: User, Query(q): Query<NewContractQuery>) -> PageResult {
+    let c = PageCtx::new(lang, &u.0, "contracts", lang.t("登记合同")).crumb(lang.t("物业服务合同"), "/contracts").crumb(lang.t("登记合同"), "");
     let mut s = Submitted::default();
     if let Some(e) = q.estate_id {
         s.0.insert("estate_id".into(), e.to_string());
@@ -866,21 +903,21 @@ pub async fn contract_new(UiLang(lang): UiLang, Query(q): Query<NewContractQuery
     form_page(c, "/contracts/new".into(), "/contracts".into(), contract_fields(), &s, &Errors::default(), None)
 }
 
-pub async fn contract_create(State(state): State<AppState>, UiLang(lang): UiLang, Form(s): Form<Submitted>) -> PageResult {
-    let c = PageCtx::new(lang, "contracts", lang.t("登记合同")).crumb(lang.t("物业服务合同"), "/contracts").crumb(lang.t("登记合同"), "");
+pub async fn contract_create(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Form(s): Form<Submitted>) -> PageResult {
+    let c = PageCtx::new(lang, &u.0, "contracts", lang.t("登记合同")).crumb(lang.t("物业服务合同"), "/contracts").crumb(lang.t("登记合同"), "");
     let (action, cancel) = ("/contracts/new".to_string(), "/contracts".to_string());
     match parse_contract(&s) {
         Err(errs) => form_page(c, action, cancel, contract_fields(), &s, &errs, None),
-        Ok(k) => match reg::create_contract(&state.db, &k).await {
+        Ok(k) => match reg::create_contract(&state.db, u.access(), &k, state.today()).await {
             Ok(id) => Ok(Redirect::to(&format!("/contracts/{id}")).into_response()),
             Err(e) => form_page(c, action, cancel, contract_fields(), &s, &Errors::default(), Some(store_alert(e)?)),
         },
     }
 }
 
-pub async fn contract_edit(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>) -> PageResult {
-    let k = reg::get_contract(&state.db, id).await?;
-    let c = PageCtx::new(lang, "contracts", lang.t("编辑")).crumb(lang.t("物业服务合同"), "/contracts").crumb(k.estate_name.clone(), format!("/contracts/{id}")).crumb(lang.t("编辑"), "");
+pub async fn contract_edit(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>) -> PageResult {
+    let k = reg::get_contract(&state.db, u.access(), id, state.today()).await?;
+    let c = PageCtx::new(lang, &u.0, "contracts", lang.t("编辑")).crumb(lang.t("物业服务合同"), "/contracts").crumb(k.estate_name.clone(), format!("/contracts/{id}")).crumb(lang.t("编辑"), "");
     let mut m = std::collections::HashMap::new();
     m.insert("estate_id".to_string(), k.estate_id.to_string());
     m.insert("enterprise_id".to_string(), k.enterprise_id.to_string());
@@ -892,12 +929,14 @@ pub async fn contract_edit(State(state): State<AppState>, UiLang(lang): UiLang, 
     form_page(c, format!("/contracts/{id}/edit"), format!("/contracts/{id}"), contract_fields(), &Submitted(m), &Errors::default(), None)
 }
 
-pub async fn contract_update(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>, Form(s): Form<Submitted>) -> PageResult {
-    let c = PageCtx::new(lang, "contracts", lang.t("编辑")).crumb(lang.t("物业服务合同"), "/contracts").crumb(lang.t("编辑"), "");
+pub async fn contract_update(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>, Form(s): Form<Submitted>) -> PageResult {
+    // Out of scope is not found, before any validation.
+    reg::get_contract(&state.db, u.access(), id, state.today()).await?;
+    let c = PageCtx::new(lang, &u.0, "contracts", lang.t("编辑")).crumb(lang.t("物业服务合同"), "/contracts").crumb(lang.t("编辑"), "");
     let (action, cancel) = (format!("/contracts/{id}/edit"), format!("/contracts/{id}"));
     match parse_contract(&s) {
         Err(errs) => form_page(c, action, cancel, contract_fields(), &s, &errs, None),
-        Ok(k) => match reg::update_contract(&state.db, id, &k).await {
+        Ok(k) => match reg::update_contract(&state.db, u.access(), id, &k, state.today()).await {
             Ok(()) => Ok(Redirect::to(&format!("/contracts/{id}")).into_response()),
             Err(e) => form_page(c, action, cancel, contract_fields(), &s, &Errors::default(), Some(store_alert(e)?)),
         },
@@ -916,20 +955,22 @@ pub struct ExportQuery {
     pub building_id: Option<i64>,
     pub enterprise_id: Option<i64>,
     pub state: Option<String>,
+    /// `1`: ID numbers and phones in full (roles that may; logged).
+    pub full: Option<String>,
 }
 
-pub async fn export(State(state): State<AppState>, Path(file): Path<String>, Query(q): Query<ExportQuery>) -> PageResult {
+pub async fn export(State(state): State<AppState>, u: User, Path(file): Path<String>, Query(q): Query<ExportQuery>) -> PageResult {
     let today = state.today();
     let (stem, _) = file.rsplit_once('.').ok_or_else(PageError::not_found)?;
     if stem == "coverage" {
-        return super::dashboard::export(State(state), Path(file), Query(super::dashboard::DashQuery { region: q.list.region.clone(), basis: None })).await;
+        return super::dashboard::export(State(state), u, Path(file), Query(super::dashboard::DashQuery { region: q.list.region.clone(), basis: None })).await;
     }
     let (layout, rows) = match stem {
         "estates" => {
-            let mut rows = wuye_store::export::estates(&state.db, &q.list, today).await?;
+            let mut rows = wuye_store::export::estates(&state.db, u.access(), &q.list, today).await?;
             if let Some(f) = covered_filter(q.covered.as_deref()) {
                 // Same filter as the page: keep the rows of the covered/uncovered estates.
-                let keep: std::collections::HashSet<(String, String)> = reg::list_estates(&state.db, &q.list.unpaged(), Some(f), today).await?.items.into_iter().map(|e| (e.region_code, e.name)).collect();
+                let keep: std::collections::HashSet<(String, String)> = reg::list_estates(&state.db, u.access(), &q.list.unpaged(), Some(f), today).await?.items.into_iter().map(|e| (e.region_code, e.name)).collect();
                 rows.retain(|r| match (&r[1], &r[0]) {
                     (wuye_ledger::Out::Text(code), wuye_ledger::Out::Text(name)) => keep.contains(&(code.clone(), name.clone())),
                     _ => false,
@@ -937,11 +978,11 @@ pub async fn export(State(state): State<AppState>, Path(file): Path<String>, Que
             }
             (wuye_domain::ledger::ESTATES, rows)
         }
-        "houses" => (wuye_domain::ledger::HOUSES, wuye_store::export::houses(&state.db, &q.list, &HouseFilter { estate_id: q.estate_id, building_id: q.building_id }).await?),
-        "enterprises" => (wuye_domain::ledger::ENTERPRISES, wuye_store::export::enterprises(&state.db, &q.list, today).await?),
+        "houses" => (wuye_domain::ledger::HOUSES, wuye_store::export::houses(&state.db, u.access(), &q.list, &HouseFilter { estate_id: q.estate_id, building_id: q.building_id }, state.today(), q.full.as_deref() == Some("1")).await?),
+        "enterprises" => (wuye_domain::ledger::ENTERPRISES, wuye_store::export::enterprises(&state.db, u.access(), &q.list, today).await?),
         "contracts" => {
             let f = ContractListQuery { list: q.list.clone(), state: q.state.clone(), estate_id: q.estate_id, enterprise_id: q.enterprise_id }.filter();
-            (wuye_domain::ledger::CONTRACTS, wuye_store::export::contracts(&state.db, &q.list, &f, today).await?)
+            (wuye_domain::ledger::CONTRACTS, wuye_store::export::contracts(&state.db, u.access(), &q.list, &f, today).await?)
         }
         _ => return Err(PageError::not_found()),
     };
