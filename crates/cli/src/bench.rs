@@ -24,6 +24,7 @@ use wuye_domain::registry::{normalize_building_no, normalize_unit_no};
 use wuye_store::db::{backend_of_tx, batch_rows, dynamic, multi_insert_for};
 use wuye_store::demo::{self, Plan};
 use wuye_store::import::{ImportOptions, Progress, import_file};
+use wuye_store::pii::Protected;
 use wuye_store::{Db, Target, on};
 
 #[derive(Subcommand)]
@@ -165,8 +166,10 @@ impl Progress for Timeline {
 type RawBuilding = (i64, i64, String, Option<i32>, Option<bool>);
 /// houses (id, estate_id, building_id, unit_id, room_no, floor, building_area, exclusive_area, house_use, status)
 type RawHouse = (i64, i64, i64, i64, String, i32, i64, i64, &'static str, &'static str);
-/// owners (id, owner_key, kind, name, id_number, uscc, phone)
-type RawOwner = (i64, String, &'static str, String, Option<String>, Option<String>, Option<String>);
+/// owners (id, owner_key, kind, name, id_number_enc, id_number_hash, id_number_mask, uscc,
+/// phone_enc, phone_hash, phone_mask): the same protected values the import writes,
+/// computed before the raw insert is timed.
+type RawOwner = (i64, String, &'static str, String, Option<Protected>, Option<String>, Option<Protected>);
 
 /// The rows of a raw insert, with ids assigned up front.
 #[derive(Default)]
@@ -179,6 +182,7 @@ struct Raw {
 }
 
 fn raw_rows(plan: &Plan, estate_ids: &HashMap<(String, String), i64>) -> Result<Raw> {
+    let keys = wuye_store::pii::keys()?;
     let mut raw = Raw::default();
     let mut owner_id: Vec<i64> = vec![0; plan.owners.len()];
     let mut next_building = 1i64;
@@ -226,7 +230,13 @@ fn raw_rows(plan: &Plan, estate_ids: &HashMap<(String, String), i64>) -> Result<
                         wuye_domain::registry::OwnerKind::Person => (Some(po.id.clone()), None),
                         wuye_domain::registry::OwnerKind::Organisation => (None, Some(po.id.clone())),
                     };
-                    raw.owners.push((owner_id[o], po.key(), po.kind.code(), po.name.clone(), idn, uscc, po.phone.clone()));
+                    let idp = idn.as_deref().map(|i| keys.protect_id(i));
+                    let key = match &idp {
+                        Some(p) => format!("idh:{}", p.hash),
+                        None => po.key(),
+                    };
+                    let php = po.phone.as_deref().map(|x| keys.protect_phone(x));
+                    raw.owners.push((owner_id[o], key, po.kind.code(), po.name.clone(), idp, uscc, php));
                 }
                 raw.ownerships.push((hid, owner_id[o]));
             }
@@ -256,8 +266,11 @@ async fn raw_insert(db: &Db, raw: &Raw) -> Result<()> {
         raw_batches!(tx, "INSERT INTO units (id, building_id, no)", 3, raw.units, |q, u| q.bind(u.0).bind(u.1).bind(&u.2));
         raw_batches!(tx, "INSERT INTO houses (id, estate_id, building_id, unit_id, room_no, floor, building_area, exclusive_area, house_use, status)", 10, raw.houses,
             |q, h| q.bind(h.0).bind(h.1).bind(h.2).bind(h.3).bind(&h.4).bind(h.5).bind(h.6).bind(h.7).bind(h.8).bind(h.9));
-        raw_batches!(tx, "INSERT INTO owners (id, owner_key, kind, name, id_number, uscc, phone)", 7, raw.owners,
-            |q, o| q.bind(o.0).bind(&o.1).bind(o.2).bind(&o.3).bind(&o.4).bind(&o.5).bind(&o.6));
+        raw_batches!(tx, "INSERT INTO owners (id, owner_key, kind, name, id_number_enc, id_number_hash, id_number_mask, uscc, phone_enc, phone_hash, phone_mask)", 11, raw.owners,
+            |q, o| q.bind(o.0).bind(&o.1).bind(o.2).bind(&o.3)
+                .bind(o.4.as_ref().map(|x| &x.enc)).bind(o.4.as_ref().map(|x| &x.hash)).bind(o.4.as_ref().map(|x| &x.mask))
+                .bind(&o.5)
+                .bind(o.6.as_ref().map(|x| &x.enc)).bind(o.6.as_ref().map(|x| &x.hash)).bind(o.6.as_ref().map(|x| &x.mask)));
         raw_batches!(tx, "INSERT INTO ownerships (house_id, owner_id)", 2, raw.ownerships, |q, w| q.bind(w.0).bind(w.1));
         tx.commit().await?;
         Ok::<(), anyhow::Error>(())
@@ -420,7 +433,7 @@ async fn bench_import(data_dir: &Path, houses: u64, backend: Option<BenchBackend
         let t = Instant::now();
         let bytes = std::fs::read(&csv_path)?;
         tl.mark("读取文件(磁盘)");
-        let report = match import_file(&db, &bytes, &opts, &tl).await {
+        let report = match import_file(&db, &wuye_store::access::Access::system("bench"), &bytes, &opts, &tl).await {
             Ok(r) => r,
             Err(wuye_store::import::ImportError::Rejected(r)) => {
                 bail!("import rejected: {} errors, first: {:?}", r.errors.len(), r.errors.iter().take(5).map(|e| e.to_string()).collect::<Vec<_>>())

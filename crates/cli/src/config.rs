@@ -12,19 +12,23 @@ use std::path::Path;
 pub struct Settings {
     /// Property-service coverage target in percent (measure 5: at least 70%).
     pub coverage_target_percent: i64,
+    /// Key for ID numbers and phones (64 hex or base64); `DATA_DIR/wuye.key` when unset.
+    pub data_key: Option<String>,
+    /// Mark session cookies Secure (set when served over HTTPS).
+    pub secure_cookies: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { coverage_target_percent: 70 }
+        Settings { coverage_target_percent: 70, data_key: None, secure_cookies: false }
     }
 }
 
-const KNOWN: &[&str] = &["coverage_target_percent", "data_dir", "port", "bind"];
+const KNOWN: &[&str] = &["coverage_target_percent", "data_dir", "port", "bind", "data_key", "secure_cookies"];
 
 impl Settings {
     pub fn web(&self) -> wuye_web::WebConfig {
-        wuye_web::WebConfig { coverage_target_percent: self.coverage_target_percent, today: None }
+        wuye_web::WebConfig { coverage_target_percent: self.coverage_target_percent, today: None, secure_cookies: self.secure_cookies }
     }
 }
 

@@ -73,6 +73,9 @@ enum Cmd {
         /// Only this estate (houses).
         #[arg(long)]
         estate: Option<i64>,
+        /// ID numbers and phones in full (written to the audit trail); masked otherwise.
+        #[arg(long)]
+        full: bool,
     },
     /// Generate a deterministic demo data set on the real divisions.
     Demo {
@@ -89,6 +92,89 @@ enum Cmd {
     },
     /// Write a consistent copy of the live SQLite database to FILE.
     Backup { file: PathBuf },
+    /// Users: add one (for scripts), reset a password.
+    User {
+        #[command(subcommand)]
+        cmd: UserCmd,
+    },
+    /// API tokens for machine clients (sent as `Authorization: Bearer …`).
+    Token {
+        #[command(subcommand)]
+        cmd: TokenCmd,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCmd,
+    },
+    /// The key that encrypts ID numbers and phones.
+    Key {
+        #[command(subcommand)]
+        cmd: KeyCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Adds a user with one role: `wuye user add --name li --role regulator --scope 640104 --password-stdin`.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// admin, regulator, street, department, enterprise_manager, enterprise_staff, committee, owner, utility, mediator (or the Chinese label)
+        #[arg(long)]
+        role: String,
+        /// A division code for regional roles; the enterprise, estate or owner number for others; empty for admin, utility, mediator.
+        #[arg(long, default_value = "")]
+        scope: String,
+        #[arg(long, default_value = "")]
+        display_name: String,
+        /// Read the password from standard input (one line).
+        #[arg(long)]
+        password_stdin: bool,
+        /// The user must change the password at first login.
+        #[arg(long)]
+        must_change: bool,
+    },
+    /// Sets a new password (read from standard input); the user must change it at next login.
+    Passwd {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCmd {
+    /// Creates a token for a user (in its first role, or --role-id) and prints it once.
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        role_id: Option<i64>,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// Lists a user's tokens (never the secrets).
+    List {
+        #[arg(long)]
+        user: String,
+    },
+    /// Revokes a token by its number.
+    Revoke { id: i64 },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Checks the hash chain; names the first broken entry and exits with 1 if there is one.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum KeyCmd {
+    /// Re-encrypts every ID number and phone under a new key (64 hex characters or base64,
+    /// read from standard input) in one transaction; then start the servers with the new key.
+    Rotate,
+    /// Prints a new random key (64 hex characters).
+    Generate,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -113,6 +199,24 @@ enum ExportWhat {
 
 fn target(data_dir: &std::path::Path) -> Result<Target> {
     Ok(Target::resolve(std::env::var("DATABASE_URL").ok().as_deref(), data_dir)?)
+}
+
+/// Installs the personal-data key: `WUYE_DATA_KEY` / `data_key`, else `DATA_DIR/wuye.key`.
+fn install_key(settings: &config::Settings, data_dir: &std::path::Path) -> Result<()> {
+    let k = wuye_store::pii::Keyring::load(settings.data_key.as_deref(), data_dir)?;
+    wuye_store::pii::install(k);
+    Ok(())
+}
+
+fn read_stdin_line(what: &str) -> Result<String> {
+    use std::io::BufRead;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).with_context(|| format!("读取{what}"))?;
+    let v = line.trim_end_matches(['\n', '\r']).to_string();
+    if v.is_empty() {
+        bail!("标准输入中没有{what}");
+    }
+    Ok(v)
 }
 
 /// Opens the database, runs migrations and makes sure the divisions are loaded.
@@ -159,6 +263,8 @@ async fn main() {
 
 async fn run(cli: Cli) -> Result<()> {
     let settings = config::load(&cli.data_dir)?;
+    install_key(&settings, &cli.data_dir)?;
+    let sys = |what: &str| wuye_store::access::Access::system(what);
     match cli.cmd {
         Cmd::Serve { port, bind, demo } => {
             let db = open(&cli.data_dir).await?;
@@ -172,6 +278,10 @@ async fn run(cli: Cli) -> Result<()> {
                     eprintln!("数据库已有 {n} 个小区，不再生成演示数据。");
                 }
             }
+            if demo {
+                demo_users(&db).await?;
+            }
+            first_admin(&db).await?;
             let state = wuye_web::AppState::new(db, settings.web());
             let addr: std::net::SocketAddr = format!("{bind}:{port}").parse().with_context(|| format!("监听地址无效: {bind}:{port}"))?;
             let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("无法监听 {addr}"))?;
@@ -209,7 +319,7 @@ async fn run(cli: Cli) -> Result<()> {
                 today: today(),
             };
             let pb = bar();
-            match import_file(&db, &bytes, &opts, &pb).await {
+            match import_file(&db, &sys("import"), &bytes, &opts, &pb).await {
                 Ok(r) => {
                     pb.0.finish_and_clear();
                     println!("{}: {} 行；新增 {}，更新 {}，未变 {}，跳过 {}", file.display(), r.rows, r.inserted, r.updated, r.unchanged, r.skipped);
@@ -234,14 +344,14 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Cmd::Export { what, output, region, estate } => {
+        Cmd::Export { what, output, region, estate, full } => {
             let db = open(&cli.data_dir).await?;
             let q = ListQuery { region, ..Default::default() };
             let (layout, rows) = match what {
-                ExportWhat::Estates => (wuye_domain::ledger::ESTATES, export::estates(&db, &q, today()).await?),
-                ExportWhat::Houses => (wuye_domain::ledger::HOUSES, export::houses(&db, &q, &HouseFilter { estate_id: estate, building_id: None }).await?),
-                ExportWhat::Enterprises => (wuye_domain::ledger::ENTERPRISES, export::enterprises(&db, &q, today()).await?),
-                ExportWhat::Contracts => (wuye_domain::ledger::CONTRACTS, export::contracts(&db, &q, &Default::default(), today()).await?),
+                ExportWhat::Estates => (wuye_domain::ledger::ESTATES, export::estates(&db, &sys("export"), &q, today()).await?),
+                ExportWhat::Houses => (wuye_domain::ledger::HOUSES, export::houses(&db, &sys("export"), &q, &HouseFilter { estate_id: estate, building_id: None }, today(), full).await?),
+                ExportWhat::Enterprises => (wuye_domain::ledger::ENTERPRISES, export::enterprises(&db, &sys("export"), &q, today()).await?),
+                ExportWhat::Contracts => (wuye_domain::ledger::CONTRACTS, export::contracts(&db, &sys("export"), &q, &Default::default(), today()).await?),
             };
             let n = rows.len();
             let csv = output.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
@@ -256,8 +366,74 @@ async fn run(cli: Cli) -> Result<()> {
             }
             let r = wuye_store::demo::generate(&db, scale, seed, today(), &bar()).await?;
             println!("{r}");
+            demo_users(&db).await?;
         }
         Cmd::Bench { which } => bench::run(which, &cli.data_dir).await?,
+        Cmd::User { cmd } => {
+            let db = open(&cli.data_dir).await?;
+            match cmd {
+                UserCmd::Add { name, role, scope, display_name, password_stdin, must_change } => {
+                    let role = wuye_domain::account::Role::parse(&role).with_context(|| format!("未知角色 {role}"))?;
+                    let scope = wuye_domain::account::Scope::for_role(role, &scope).map_err(anyhow::Error::msg)?;
+                    if !password_stdin {
+                        bail!("请用 --password-stdin 从标准输入提供密码（不在命令行上出现）");
+                    }
+                    let pw = read_stdin_line("密码")?;
+                    let display = if display_name.is_empty() { name.clone() } else { display_name };
+                    let id = wuye_store::account::create_user(&db, &sys("user add"), &name, &display, &pw, &[(role, scope.clone(), String::new())], must_change).await?;
+                    println!("已创建用户 {name}（编号 {id}），角色 {}，范围 {}", role.label_zh(), scope.to_text());
+                }
+                UserCmd::Passwd { name } => {
+                    let u = wuye_store::account::find_user(&db, &name).await?.with_context(|| format!("用户 {name} 不存在"))?;
+                    let pw = read_stdin_line("新密码")?;
+                    wuye_store::account::reset_password(&db, &sys("user passwd"), u.id, &pw).await?;
+                    println!("已重置 {name} 的密码；下次登录须修改");
+                }
+            }
+        }
+        Cmd::Token { cmd } => {
+            let db = open(&cli.data_dir).await?;
+            match cmd {
+                TokenCmd::Create { user, role_id, name } => {
+                    let (id, token) = wuye_store::account::create_token(&db, &sys("token create"), &user, role_id, &name).await?;
+                    eprintln!("令牌编号 {id}（只显示这一次，请妥善保存）：");
+                    println!("{token}");
+                }
+                TokenCmd::List { user } => {
+                    let u = wuye_store::account::find_user(&db, &user).await?.with_context(|| format!("用户 {user} 不存在"))?;
+                    for t in wuye_store::account::list_tokens(&db, u.id).await? {
+                        println!("{}\t{}\t角色 {}\t创建 {}\t{}", t.id, t.name, t.role_id, t.created_at.format("%Y-%m-%d"), if t.revoked_at.is_some() { "已吊销" } else { "有效" });
+                    }
+                }
+                TokenCmd::Revoke { id } => {
+                    wuye_store::account::revoke_token(&db, &sys("token revoke"), id).await?;
+                    println!("令牌 {id} 已吊销");
+                }
+            }
+        }
+        Cmd::Audit { cmd: AuditCmd::Verify } => {
+            let db = open(&cli.data_dir).await?;
+            match wuye_store::audit::verify(&db).await? {
+                wuye_store::audit::Verdict::Intact { entries } => println!("审计链完整：{entries} 条记录全部校验通过"),
+                wuye_store::audit::Verdict::Broken(b) => {
+                    eprintln!("{b}");
+                    std::process::exit(1);
+                }
+            }
+        }
+        Cmd::Key { cmd: KeyCmd::Generate } => println!("{}", wuye_store::pii::generate_key_hex()),
+        Cmd::Key { cmd: KeyCmd::Rotate } => {
+            let db = open(&cli.data_dir).await?;
+            let old = wuye_store::pii::keys()?;
+            let new = wuye_store::pii::Keyring::from_text(&read_stdin_line("新密钥")?)?;
+            let (owners, occupants) = wuye_store::pii::rotate(&db, &sys("key rotate"), &old, &new).await?;
+            println!("已用新密钥 {} 重新加密 {owners} 位业主、{occupants} 位住户的个人信息（原密钥 {}）。", new.key_id, old.key_id);
+            if settings.data_key.is_none() {
+                println!("请把新密钥写入 WUYE_DATA_KEY（或 {}/wuye.key），然后重启服务。", cli.data_dir.display());
+            } else {
+                println!("请把 WUYE_DATA_KEY / data_key 换成新密钥，然后重启服务。");
+            }
+        }
         Cmd::Backup { file } => {
             let t = target(&cli.data_dir)?;
             let db = Db::connect(&t).await?;
@@ -265,6 +441,31 @@ async fn run(cli: Cli) -> Result<()> {
             println!("已备份到 {}", file.display());
         }
     }
+    Ok(())
+}
+
+/// One demo user per role, printed with their password (demo databases only).
+async fn demo_users(db: &Db) -> Result<()> {
+    let logins = wuye_store::demo::demo_users(db).await?;
+    if logins.is_empty() {
+        return Ok(());
+    }
+    println!("演示账号（密码均为 {}）：", wuye_store::demo::DEMO_PASSWORD);
+    for (name, role, scope) in logins {
+        println!("  {name:<14} {role}  {scope}");
+    }
+    Ok(())
+}
+
+/// On a database without users, creates `admin` with a random password, printed once;
+/// it must be changed at first login.
+async fn first_admin(db: &Db) -> Result<()> {
+    if wuye_store::account::user_count(db).await? > 0 {
+        return Ok(());
+    }
+    let pw = format!("wy-{}", &wuye_store::account::random_token()[..14]);
+    wuye_store::account::create_user(db, &wuye_store::access::Access::system("first start"), "admin", "管理员", &pw, &[(wuye_domain::account::Role::Admin, wuye_domain::account::Scope::All, String::new())], true).await?;
+    println!("已创建初始管理员：登录名 admin，密码 {pw}（只显示这一次；首次登录须修改）");
     Ok(())
 }
 

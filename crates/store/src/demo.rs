@@ -1049,3 +1049,49 @@ pub async fn generate(db: &Db, houses: u64, seed: u64, today: NaiveDate, progres
     write_houses(db, &plan, progress).await?;
     counts(db).await
 }
+
+/// Password of every demo account (demo databases only).
+pub const DEMO_PASSWORD: &str = "demo-2026-wuye";
+
+/// Creates one demo user per role on the generated data (once): the province regulator,
+/// a county regulator, a street office, a department, an enterprise manager and staff, a
+/// committee member, an owner, a utility operator and a mediator. Returns
+/// `(login, role, scope)` of the users created.
+pub async fn demo_users(db: &Db) -> Result<Vec<(String, String, String)>> {
+    use wuye_domain::account::{Role, Scope};
+    if crate::account::find_user(db, "demo-admin").await?.is_some() {
+        return Ok(Vec::new());
+    }
+    let sys = crate::access::Access::system("demo");
+    // A covered estate in 兴庆区 if there is one, with its enterprise and an owner.
+    let pick: Option<(i64, i64, String)> = on!(db, p => sqlx::query_as(
+        "SELECT e.id, c.enterprise_id, e.region_code FROM estates e JOIN service_contracts c ON c.estate_id = e.id
+         WHERE c.start_date <= $1 AND (c.end_date IS NULL OR c.end_date >= $1) ORDER BY CASE WHEN e.region_code LIKE '640104%' THEN 0 ELSE 1 END, e.id LIMIT 1")
+        .bind(chrono::Utc::now().date_naive()).fetch_optional(p).await)?;
+    let Some((estate, firm, code)) = pick else { return Ok(Vec::new()) };
+    let owner: Option<i64> = on!(db, p => sqlx::query_scalar(
+        "SELECT w.owner_id FROM ownerships w JOIN houses h ON h.id = w.house_id WHERE h.estate_id = $1 ORDER BY w.owner_id LIMIT 1")
+        .bind(estate).fetch_optional(p).await)?;
+    let rc = |c: &str| wuye_domain::region::RegionCode::parse(c).map(Scope::Region).map_err(|e| crate::StoreError::Invalid(e.to_string()));
+    let mut users: Vec<(&str, &str, Role, Scope)> = vec![
+        ("demo-admin", "演示 平台管理员", Role::Admin, Scope::All),
+        ("demo-province", "演示 自治区住建厅", Role::Regulator, rc("64")?),
+        ("demo-county", "演示 县区住建局", Role::Regulator, rc(&code[..6])?),
+        ("demo-street", "演示 街道办事处", Role::Street, rc(&code[..9])?),
+        ("demo-dept", "演示 城市管理局", Role::Department, rc(&code[..6])?),
+        ("demo-manager", "演示 物业企业负责人", Role::EnterpriseManager, Scope::Enterprise(firm)),
+        ("demo-staff", "演示 物业企业员工", Role::EnterpriseStaff, Scope::Enterprise(firm)),
+        ("demo-committee", "演示 业委会委员", Role::Committee, Scope::Estate(estate)),
+        ("demo-utility", "演示 供水公司", Role::Utility, Scope::Own),
+        ("demo-mediator", "演示 人民调解员", Role::Mediator, Scope::Own),
+    ];
+    if let Some(o) = owner {
+        users.push(("demo-owner", "演示 业主", Role::Owner, Scope::Owner(o)));
+    }
+    let mut out = Vec::new();
+    for (name, display, role, scope) in users {
+        crate::account::create_user(db, &sys, name, display, DEMO_PASSWORD, &[(role, scope.clone(), display.trim_start_matches("演示 ").to_string())], false).await?;
+        out.push((name.to_string(), role.label_zh().to_string(), scope.to_text()));
+    }
+    Ok(out)
+}

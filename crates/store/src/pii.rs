@@ -260,3 +260,39 @@ mod tests {
         }
     }
 }
+
+/// Re-encrypts every stored ID number and phone from `old` to `new` in one transaction:
+/// ciphertexts, search hashes, masks, and the owner keys built on ID-number hashes.
+/// Returns the number of owners and occupants rewritten.
+pub async fn rotate(db: &crate::Db, by: &crate::access::Access, old: &Keyring, new: &Keyring) -> Result<(u64, u64), crate::StoreError> {
+    use crate::{audit, begin_write, on};
+    let bad = |e: KeyError| crate::StoreError::Invalid(e.to_string());
+    if old.key_id == new.key_id {
+        return Err(crate::StoreError::Invalid("新密钥与当前密钥相同".into()));
+    }
+    on!(db, p => {
+        let mut tx = begin_write!(db, p)?;
+        let owners: Vec<(i64, String, Option<String>, Option<String>)> = sqlx::query_as("SELECT id, owner_key, id_number_enc, phone_enc FROM owners").fetch_all(&mut *tx).await?;
+        for (id, key, ide, phe) in &owners {
+            let idp = match ide { Some(c) => Some(new.protect_id(&old.decrypt(c).map_err(bad)?)), None => None };
+            let php = match phe { Some(c) => Some(new.protect_phone(&old.decrypt(c).map_err(bad)?)), None => None };
+            let key = match (&idp, key.starts_with("idh:")) {
+                (Some(x), true) => format!("idh:{}", x.hash),
+                _ => key.clone(),
+            };
+            sqlx::query("UPDATE owners SET owner_key = $1, id_number_enc = $2, id_number_hash = $3, id_number_mask = $4, phone_enc = $5, phone_hash = $6, phone_mask = $7 WHERE id = $8")
+                .bind(&key)
+                .bind(idp.as_ref().map(|x| &x.enc)).bind(idp.as_ref().map(|x| &x.hash)).bind(idp.as_ref().map(|x| &x.mask))
+                .bind(php.as_ref().map(|x| &x.enc)).bind(php.as_ref().map(|x| &x.hash)).bind(php.as_ref().map(|x| &x.mask))
+                .bind(id).execute(&mut *tx).await?;
+        }
+        let occ: Vec<(i64, String)> = sqlx::query_as("SELECT id, phone_enc FROM occupants WHERE phone_enc IS NOT NULL").fetch_all(&mut *tx).await?;
+        for (id, c) in &occ {
+            let p = new.protect_phone(&old.decrypt(c).map_err(bad)?);
+            sqlx::query("UPDATE occupants SET phone_enc = $1, phone_mask = $2 WHERE id = $3").bind(&p.enc).bind(&p.mask).bind(id).execute(&mut *tx).await?;
+        }
+        audit!(tx, by.actor(), "rotate_key", "pii", new.key_id.as_str(), Some(serde_json::json!({"key_id": old.key_id})), Some(serde_json::json!({"key_id": new.key_id, "owners": owners.len(), "occupants": occ.len()})));
+        tx.commit().await?;
+        Ok::<(u64, u64), crate::StoreError>((owners.len() as u64, occ.len() as u64))
+    })
+}

@@ -388,3 +388,55 @@ async fn unreachable_or_unknown_databases_are_clear_errors() {
     let e = wuye_store::Target::resolve(Some("oracle://x"), std::path::Path::new(".")).unwrap_err().to_string();
     assert!(e.contains("不支持的数据库地址") && e.contains("oracle://x"), "{e}");
 }
+
+#[tokio::test]
+async fn an_edited_audit_entry_is_named_by_verify() {
+    let t = TestDb::new().await;
+    load_fixture(&t.db).await;
+    let sys = wuye_store::access::Access::system("test");
+    let e = registry::find_estate(&t.db, &sys, "640104001002", "崇安小区", fixture_today()).await.unwrap().unwrap();
+    let mut input = registry::get_estate(&t.db, &sys, e, fixture_today()).await.unwrap().to_input();
+    input.address = "新地址".into();
+    registry::update_estate(&t.db, &sys, e, &input, 2026, fixture_today()).await.unwrap();
+    let n = count(&t.db, "audit_log").await;
+    assert!(n >= 5, "imports and the update are in the trail ({n})");
+    assert!(matches!(wuye_store::audit::verify(&t.db).await.unwrap(), wuye_store::audit::Verdict::Intact { entries } if entries as i64 == n));
+    // Someone edits the update's "after" by hand.
+    let victim: i64 = wuye_store::on!(&t.db, p => sqlx::query_scalar("SELECT id FROM audit_log WHERE action = 'update' AND object_type = 'estate'").fetch_one(p).await).unwrap();
+    wuye_store::on!(&t.db, p => sqlx::query("UPDATE audit_log SET after_json = REPLACE(after_json, '新地址', '旧地址') WHERE id = $1").bind(victim).execute(p).await.map(|_| ())).unwrap();
+    match wuye_store::audit::verify(&t.db).await.unwrap() {
+        wuye_store::audit::Verdict::Broken(b) => assert_eq!(b.id, victim),
+        v => panic!("not detected: {v:?}"),
+    }
+    // Deleting the newest entry is caught by the head.
+    wuye_store::on!(&t.db, p => sqlx::query("UPDATE audit_log SET after_json = REPLACE(after_json, '旧地址', '新地址') WHERE id = $1").bind(victim).execute(p).await.map(|_| ())).unwrap();
+    wuye_store::on!(&t.db, p => sqlx::query("DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)").execute(p).await.map(|_| ())).unwrap();
+    assert!(matches!(wuye_store::audit::verify(&t.db).await.unwrap(), wuye_store::audit::Verdict::Broken(_)));
+}
+
+#[tokio::test]
+async fn personal_data_is_encrypted_searchable_and_rotates() {
+    let t = TestDb::new().await;
+    load_fixture(&t.db).await;
+    let sys = wuye_store::access::Access::system("test");
+    // Nothing in clear in the owners table.
+    let dump: Vec<(String, Option<String>, Option<String>)> = wuye_store::on!(&t.db, p => sqlx::query_as("SELECT owner_key, id_number_enc, phone_enc FROM owners").fetch_all(p).await).unwrap();
+    for (k, i, ph) in &dump {
+        for v in [Some(k), i.as_ref(), ph.as_ref()].into_iter().flatten() {
+            assert!(!v.contains("11010519491231002X") && !v.contains("13951234567"), "{v}");
+        }
+    }
+    let by_phone = registry::list_owners(&t.db, &sys, &ListQuery { q: Some("139 5123 4567".into()), ..Default::default() }, fixture_today()).await.unwrap();
+    assert_eq!(by_phone.items.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), vec!["马明"]);
+    // Rotate to a new key: everything re-encrypted, search still works under the new key.
+    let old = wuye_store::pii::keys().unwrap();
+    let new = wuye_store::pii::Keyring::new(&[42u8; 32]);
+    let (owners, _) = wuye_store::pii::rotate(&t.db, &sys, &old, &new).await.unwrap();
+    assert_eq!(owners, 7);
+    let (enc, hash): (String, String) = wuye_store::on!(&t.db, p => sqlx::query_as("SELECT id_number_enc, id_number_hash FROM owners WHERE name = '马明'").fetch_one(p).await).unwrap();
+    assert_eq!(new.decrypt(&enc).unwrap(), "11010519491231002X");
+    assert!(old.decrypt(&enc).is_err());
+    assert_eq!(hash, new.search_hash("11010519491231002X"));
+    let key: String = wuye_store::on!(&t.db, p => sqlx::query_scalar("SELECT owner_key FROM owners WHERE name = '马明'").fetch_one(p).await).unwrap();
+    assert_eq!(key, format!("idh:{hash}"));
+}
