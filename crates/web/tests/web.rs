@@ -664,3 +664,69 @@ async fn writes_leave_a_verifiable_history() {
     let v = app.post_form("/admin/audit/verify", &[]).await.text();
     assert!(v.contains("审计链完整"), "{v}");
 }
+
+/// ID numbers are masked on every page, list, export and API answer a role reaches, for
+/// every role, unless explicitly unmasked (which is logged).
+#[tokio::test]
+async fn no_id_number_in_clear_anywhere_by_default() {
+    let app = TestApp::new().await;
+    let ids = ids(&app).await;
+    let mut pages: Vec<String> = vec!["/owners", "/houses", "/my", "/export/houses.csv", "/export/houses.xlsx", "/api/owners", "/api/houses", "/contracts", "/estates"].into_iter().map(String::from).collect();
+    for (_, id) in ids.owner.iter() {
+        pages.push(format!("/owners/{id}"));
+        pages.push(format!("/api/owners/{id}"));
+        pages.push(format!("/history/owner/{id}"));
+    }
+    for (_, id) in ids.house_of_estate.iter() {
+        pages.push(format!("/houses/{id}"));
+        pages.push(format!("/api/houses/{id}"));
+    }
+    for user in ["admin", "reg_xq", "street_fh", "dept_jf", "ent_hx", "ent_aj", "committee_qa", "owner_zw", "utility", "mediator"] {
+        let s = app.login(user).await;
+        for p in &pages {
+            let r = app.get_as(&s, p).await;
+            let body = if p.ends_with(".xlsx") && r.status == StatusCode::OK {
+                wuye_ledger::read_table(&r.bytes, "房屋").map(|t| format!("{:?}", t.rows)).unwrap_or_default()
+            } else {
+                r.text()
+            };
+            for id in CLEAR_IDS {
+                assert!(!body.contains(id), "{user} GET {p}: ID number {id} in clear");
+            }
+            assert!(!body.contains("13951234567"), "{user} GET {p}: phone in clear");
+        }
+    }
+}
+
+#[tokio::test]
+async fn users_are_administered_and_bulk_imported() {
+    let app = TestApp::new().await;
+    let boundary = "UBOUNDARYU";
+    let upload = |csv: &str| {
+        let mut b = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"users.csv\"\r\nContent-Type: text/csv\r\n\r\n").into_bytes();
+        b.extend_from_slice(csv.as_bytes());
+        b.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        Request::post(format!("/admin/users/import?csrf={}", app.admin.csrf)).header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}")).body(Body::from(b)).unwrap()
+    };
+    let users = app.count("users").await;
+    let bad = "登录名,姓名,角色,范围,说明,初始密码\nwang,王科长,住建监管部门,640104,兴庆区住建局,long-enough-1\nzhao,赵主任,regulator,640104001,,long-enough-2\nqian,钱,nobody,,,short\n";
+    let r = app.send(upload(bad)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let t = r.text();
+    assert!(t.contains("第 3 行「范围」") && t.contains("第 4 行「初始密码」") && t.contains("第 4 行「角色」"), "{t}");
+    assert_eq!(app.count("users").await, users, "nothing imported");
+    let good = "登录名,姓名,角色,范围,说明,初始密码\nwang,王科长,住建监管部门,640104,兴庆区住建局,long-enough-1\nzhao,赵主任,street,640104001,凤凰北街街道,long-enough-2\n";
+    let r = app.send(upload(good)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(app.count("users").await, users + 2);
+    let wang = wuye_store::account::find_user(&app.t.db, "wang").await.unwrap().unwrap();
+    assert!(wang.must_change_password);
+    // An administrator deactivates a user: their sessions end.
+    let s = app.login("reg_xq").await;
+    let id = wuye_store::account::find_user(&app.t.db, "reg_xq").await.unwrap().unwrap().id;
+    assert_eq!(app.post_form(&format!("/admin/users/{id}/active"), &[("active", "0")]).await.status, StatusCode::OK);
+    assert_eq!(app.get_as(&s, "/estates").await.status, StatusCode::SEE_OTHER);
+    // Non-administrators cannot reach user administration.
+    let st = app.login("street_fh").await;
+    assert_eq!(app.get_as(&st, "/admin/users").await.status, StatusCode::FORBIDDEN);
+}
