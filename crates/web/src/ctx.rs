@@ -58,6 +58,8 @@ pub struct PageCtx {
     pub nav: Nav,
     /// The caller's current role (None when anonymous).
     pub role_code: Option<wuye_domain::account::Role>,
+    /// Leading digits of the caller's region (regional roles), to link only what it reaches.
+    pub reach: Option<String>,
     /// Menu key of the page: dashboard, estates, houses, owners, enterprises, contracts, import.
     pub active: &'static str,
     pub title: String,
@@ -93,6 +95,7 @@ impl PageCtx {
             roles,
             nav: Nav::for_caller(caller),
             role_code: caller.access().map(|a| a.role()),
+            reach: caller.access().and_then(|a| a.region_prefix().map(String::from)),
             active,
             title: title.into(),
             region_path: Vec::new(),
@@ -126,6 +129,15 @@ impl PageCtx {
             _ => return false,
         };
         wuye_domain::account::allows(role, action, res)
+    }
+
+    /// Whether the caller's figures reach this region (breadcrumb links above a
+    /// regulator's own region are shown as text).
+    pub fn reaches(&self, r: &Region) -> bool {
+        match &self.reach {
+            None => self.nav.dashboard,
+            Some(p) => r.code.starts_with(p.as_str()),
+        }
     }
 
     pub fn logged_in(&self) -> bool {
@@ -166,7 +178,11 @@ impl PageCtx {
     }
 
     pub fn region_name(&self) -> String {
-        self.region_path.last().map(|r| r.name.clone()).unwrap_or_else(|| self.t("全省").to_string())
+        match self.region_path.last() {
+            Some(r) => r.name.clone(),
+            None if self.nav.dashboard || !self.logged_in() => self.t("全省").to_string(),
+            None => self.role.clone(),
+        }
     }
 
     /// `?region=…` to carry the region in focus across the menu.

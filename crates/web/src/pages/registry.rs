@@ -22,10 +22,15 @@ use wuye_store::{StoreError, region};
 
 type PageResult = Result<Response, PageError>;
 
-async fn region_path(state: &AppState, code: Option<&str>) -> Result<Vec<region::Region>, PageError> {
+/// The region in focus: the one asked for, else the caller's own region, else the province.
+async fn region_path(state: &AppState, u: &User, code: Option<&str>) -> Result<Vec<region::Region>, PageError> {
     match code.filter(|c| !c.is_empty()) {
         Some(c) => Ok(region::path(&state.db, c).await.unwrap_or_default()),
-        None => Ok(region::roots(&state.db).await?.into_iter().take(1).collect()),
+        None => match u.access().scope() {
+            wuye_domain::account::Scope::Region(c) => Ok(region::path(&state.db, c.as_str()).await.unwrap_or_default()),
+            wuye_domain::account::Scope::All => Ok(region::roots(&state.db).await?.into_iter().take(1).collect()),
+            _ => Ok(Vec::new()),
+        },
     }
 }
 
@@ -96,7 +101,7 @@ pub async fn estates(State(state): State<AppState>, UiLang(lang): UiLang, u: Use
     let covered = q.covered.clone().unwrap_or_default();
     let pairs = base_pairs(&q.list, &[("covered", covered.clone())]);
     let base = link("/estates", &pairs);
-    let c = PageCtx::new(lang, &u.0, "estates", lang.t("小区")).with_region(region_path(&state, q.list.region.as_deref()).await?).crumb(lang.t("小区"), "").here(base.clone());
+    let c = PageCtx::new(lang, &u.0, "estates", lang.t("小区")).with_region(region_path(&state, &u, q.list.region.as_deref()).await?).crumb(lang.t("小区"), "").here(base.clone());
     let pager = Pager::new(&c, &page, &base);
     let p = EstatesPage {
         pager,
@@ -227,7 +232,7 @@ pub struct RegionParam {
 }
 
 pub async fn estate_new(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Query(p): Query<RegionParam>) -> PageResult {
-    let c = PageCtx::new(lang, &u.0, "estates", lang.t("登记小区")).with_region(region_path(&state, p.region.as_deref()).await?).crumb(lang.t("小区"), "/estates").crumb(lang.t("登记小区"), "");
+    let c = PageCtx::new(lang, &u.0, "estates", lang.t("登记小区")).with_region(region_path(&state, &u, p.region.as_deref()).await?).crumb(lang.t("小区"), "/estates").crumb(lang.t("登记小区"), "");
     let mut s = Submitted::default();
     if let Some(r) = p.region.as_deref().and_then(|r| RegionCode::parse(r).ok()).filter(|r| r.level() == wuye_domain::region::RegionLevel::Community) {
         s.0.insert("region_code".into(), r.to_string());
@@ -296,7 +301,7 @@ pub async fn houses(State(state): State<AppState>, UiLang(lang): UiLang, u: User
     let page = reg::list_houses(&state.db, u.access(), &q.list, &f, state.today()).await?;
     let pairs = base_pairs(&q.list, &[("estate_id", q.estate_id.map(|x| x.to_string()).unwrap_or_default()), ("building_id", q.building_id.map(|x| x.to_string()).unwrap_or_default())]);
     let base = link("/houses", &pairs);
-    let c = PageCtx::new(lang, &u.0, "houses", lang.t("房屋")).with_region(region_path(&state, q.list.region.as_deref()).await?).crumb(lang.t("房屋"), "").here(base.clone());
+    let c = PageCtx::new(lang, &u.0, "houses", lang.t("房屋")).with_region(region_path(&state, &u, q.list.region.as_deref()).await?).crumb(lang.t("房屋"), "").here(base.clone());
     let pager = Pager::new(&c, &page, &base);
     Ok(render(&HousesPage {
         pager,
@@ -528,7 +533,7 @@ pub struct OwnersPage {
 pub async fn owners(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Query(q): Query<ListQuery>) -> PageResult {
     let page = reg::list_owners(&state.db, u.access(), &q, state.today()).await?;
     let base = link("/owners", &base_pairs(&q, &[]));
-    let c = PageCtx::new(lang, &u.0, "owners", lang.t("业主")).with_region(region_path(&state, q.region.as_deref()).await?).crumb(lang.t("业主"), "").here(base.clone());
+    let c = PageCtx::new(lang, &u.0, "owners", lang.t("业主")).with_region(region_path(&state, &u, q.region.as_deref()).await?).crumb(lang.t("业主"), "").here(base.clone());
     let pager = Pager::new(&c, &page, &base);
     Ok(render(&OwnersPage { pager, items: page.items, q: q.text(), c })?.into_response())
 }
@@ -641,7 +646,7 @@ pub async fn enterprises(State(state): State<AppState>, UiLang(lang): UiLang, u:
     let page = reg::list_enterprises(&state.db, u.access(), &q, state.today()).await?;
     let pairs = base_pairs(&q, &[]);
     let base = link("/enterprises", &pairs);
-    let c = PageCtx::new(lang, &u.0, "enterprises", lang.t("物业服务企业")).with_region(region_path(&state, q.region.as_deref()).await?).crumb(lang.t("物业服务企业"), "").here(base.clone());
+    let c = PageCtx::new(lang, &u.0, "enterprises", lang.t("物业服务企业")).with_region(region_path(&state, &u, q.region.as_deref()).await?).crumb(lang.t("物业服务企业"), "").here(base.clone());
     let pager = Pager::new(&c, &page, &base);
     Ok(render(&EnterprisesPage {
         pager,
@@ -814,7 +819,7 @@ pub async fn contracts(State(state): State<AppState>, UiLang(lang): UiLang, u: U
         ],
     );
     let base = link("/contracts", &pairs);
-    let c = PageCtx::new(lang, &u.0, "contracts", lang.t("物业服务合同")).with_region(region_path(&state, q.list.region.as_deref()).await?).crumb(lang.t("物业服务合同"), "").here(base.clone());
+    let c = PageCtx::new(lang, &u.0, "contracts", lang.t("物业服务合同")).with_region(region_path(&state, &u, q.list.region.as_deref()).await?).crumb(lang.t("物业服务合同"), "").here(base.clone());
     let pager = Pager::new(&c, &page, &base);
     Ok(render(&ContractsPage {
         pager,
