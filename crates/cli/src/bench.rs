@@ -352,12 +352,12 @@ struct Latency {
     max: f64,
 }
 
-async fn measure_route(app: &axum::Router, uri: &str, warmup: usize, n: usize) -> Result<Latency> {
+async fn measure_route(app: &axum::Router, uri: &str, cookie: &str, warmup: usize, n: usize) -> Result<Latency> {
     let mut times = Vec::with_capacity(n);
     let mut status = 0;
     let mut bytes = 0;
     for i in 0..warmup + n {
-        let req = axum::http::Request::builder().uri(uri).body(Body::empty())?;
+        let req = axum::http::Request::builder().uri(uri).header("cookie", cookie).body(Body::empty())?;
         let t = Instant::now();
         let resp = app.clone().oneshot(req).await?;
         status = resp.status().as_u16();
@@ -515,10 +515,14 @@ async fn bench_import(data_dir: &Path, houses: u64, backend: Option<BenchBackend
         drop(raw);
 
         // 3. The dashboard at this size.
+        // As the province regulator (the dashboard is for logged-in users).
+        wuye_store::demo::demo_users(&db).await?;
+        let (cookie, _) = wuye_store::account::login(&db, "demo-province", wuye_store::demo::DEMO_PASSWORD).await?.map_err(|e| anyhow::anyhow!("login: {e}"))?;
+        let cookie = format!("{}={cookie}", wuye_web::auth::SESSION_COOKIE);
         let app = wuye_web::router(wuye_web::AppState::new(db.clone(), wuye_web::WebConfig::default()));
         let mut latencies = Vec::new();
         for uri in ["/", "/?region=640104", "/api/regions/640000000000/stats"] {
-            let l = measure_route(&app, uri, warmup, requests).await?;
+            let l = measure_route(&app, uri, &cookie, warmup, requests).await?;
             println!(
                 "[{label}] GET {:<32} → {} ({} bytes): p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms over {requests} requests after {warmup} warm-up{}",
                 l.route,
