@@ -298,6 +298,7 @@ async fn pages_by_query_string_and_lists_follow_every_write() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(rows_in(&r.text()), 2, "the fixture's 4 estates, 2 a page: page 2 holds 2");
     assert!(r.text().contains("共 4 条"));
+    assert!(r.text().contains("/estates?page=1&#38;per_page=2"), "the page size travels with the pager's links: {}", r.text().split("class=\"pager\"").nth(1).unwrap_or(""));
     let r = app.get("/estates?per_page=3&page=2").await;
     assert_eq!(rows_in(&r.text()), 1);
     let r = app.get("/estates?page=").await;

@@ -39,12 +39,14 @@ impl Pager {
         let sep = if base.contains('?') { '&' } else { '?' };
         let pages = p.pages();
         let total_text = if p.more { c.tf("超过 {} 条", &[&crate::fmt::int(p.total)]) } else { c.tf("共 {} 条", &[&crate::fmt::int(p.total)]) };
+        // A page size other than the default travels with the page links.
+        let size = if p.per_page == 50 { String::new() } else { format!("&per_page={}", p.per_page) };
         Pager {
             total_text,
             page: p.page,
             pages,
-            prev: (p.page > 1).then(|| format!("{base}{sep}page={}", p.page - 1)),
-            next: (p.page < pages || (p.more && p.items.len() as i64 == p.per_page)).then(|| format!("{base}{sep}page={}", p.page + 1)),
+            prev: (p.page > 1).then(|| format!("{base}{sep}page={}{size}", p.page - 1)),
+            next: (p.page < pages || (p.more && p.items.len() as i64 == p.per_page)).then(|| format!("{base}{sep}page={}{size}", p.page + 1)),
         }
     }
 }
