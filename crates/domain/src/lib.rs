@@ -2,6 +2,7 @@
 //! No I/O here: no database, no files, no clock (callers pass "today").
 
 pub mod account;
+pub mod assembly;
 pub mod audit;
 pub mod coverage;
 pub mod ids;
