@@ -4,13 +4,13 @@
 //! size and term, and the lifecycle of a vote.
 //!
 //! Sources (rules.md §1 and §5.4):
-//! - 《民法典》 (Civil Code) Art 278 ¶1 — the nine matters; ¶2 — quorum and consent [V];
+//! - 《民法典》 (Civil Code) Art 278 ¶1 — the nine matters; ¶2 — quorum and consent \[V\];
 //! - 《民法典》 Art 1259 — "以上" includes the stated number, so "三分之二以上" is `≥ 2/3`;
-//!   "过半数" is read as strictly more than half [V/U, rules.md §1.2];
+//!   "过半数" is read as strictly more than half \[V/U, rules.md §1.2\];
 //! - 《物业管理条例》 (PMR, 2018 text) Arts 11, 12 — the pre-2021 thresholds, kept for
-//!   historical votes; Art 14 — 15 days' notice [V];
+//!   historical votes; Art 14 — 15 days' notice \[V\];
 //! - 《业主大会和业主委员会指导规则》 (2009 Guidance Rules) Art 26 ¶2 — silent votes only if the
-//!   covenant or assembly rules say so; Arts 31–32 — committee of 5–11 (odd), term ≤ 5 years [E];
+//!   covenant or assembly rules say so; Arts 31–32 — committee of 5–11 (odd), term ≤ 5 years \[E\];
 //! - rules.md §1.3 — counting by area and by head (register area; one unit one person; the
 //!   developer's unsold units are one person; one owner of several units is one person).
 //!
@@ -84,11 +84,14 @@ impl MatterKind {
 /// ([`RuleSet::validate`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Fraction {
+    /// Numerator.
     pub num: i64,
+    /// Denominator (> 0).
     pub den: i64,
 }
 
 impl Fraction {
+    /// `num/den`, unchecked (see [`RuleSet::validate`]).
     pub const fn new(num: i64, den: i64) -> Fraction {
         Fraction { num, den }
     }
@@ -379,10 +382,12 @@ pub enum Holder {
 /// One house of the registry, frozen for a vote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HouseRow {
+    /// The registry's house id.
     pub house_id: i64,
     /// Exclusive-part area in hundredths of m² (> 0): register area, else surveyed area,
     /// else contract area (rules.md §1.3).
     pub exclusive_area: i64,
+    /// Owners, or the developer.
     pub holder: Holder,
     /// The registry's co-ownership group, if any: houses with the same group vote as one
     /// voter even when their owner lists were recorded differently. `None` for most
@@ -396,7 +401,9 @@ pub struct HouseRow {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
 pub enum VoterId {
+    /// The developer, for all its unsold and undelivered houses together.
     Developer,
+    /// A group of owners (one owner, or co-owners), named by its smallest owner id.
     Owner(i64),
 }
 
@@ -440,6 +447,7 @@ impl TryFrom<String> for VoterId {
 /// One voter: casts one ballot, counts once by head, with the sum of their houses' area.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Voter {
+    /// Who casts the ballot.
     pub id: VoterId,
     /// Owner ids behind this voter, ascending (empty for the developer).
     pub owner_ids: Vec<i64>,
@@ -453,7 +461,9 @@ pub struct Voter {
 /// head (T_area and T_persons of rules.md §1.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Totals {
+    /// Total exclusive area, hundredths of m².
     pub area: i64,
+    /// Total owners by head (voters).
     pub heads: i64,
 }
 
@@ -462,6 +472,7 @@ pub struct Totals {
 pub struct Electorate {
     /// Voters ordered by id (the developer first).
     pub voters: Vec<Voter>,
+    /// Sum of all areas and number of voters.
     pub totals: Totals,
 }
 
@@ -508,7 +519,7 @@ fn union(parent: &mut [usize], a: usize, b: usize) {
 }
 
 /// Freezes the electorate from registry rows (rules.md §1.3; the national source is
-/// probably the SPC building-division interpretation 法释〔2009〕7号 Arts 8–9 [U]):
+/// probably the SPC building-division interpretation 法释〔2009〕7号 Arts 8–9 \[U\]):
 /// - **area**: each house counts once, by its exclusive-part area; the total area is the
 ///   sum over all houses;
 /// - **one unit, one person**: every house belongs to exactly one voter;
@@ -620,8 +631,11 @@ code_enum! {
     /// participation and toward the consent base under Civil Code Art 278 ¶2) without
     /// agreeing.
     Choice {
+        /// 同意
         Agree = "agree" / "同意" | "赞成",
+        /// 反对
         Disagree = "disagree" / "反对" | "不同意",
+        /// 弃权
         Abstain = "abstain" / "弃权",
     }
 }
@@ -629,7 +643,9 @@ code_enum! {
 /// One matter put to the vote, numbered within the vote (1, 2, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Matter {
+    /// Number within the vote, as on the ballot paper.
     pub no: u32,
+    /// Which of the nine matters of Art 278 ¶1 it is.
     pub kind: MatterKind,
 }
 
@@ -637,7 +653,9 @@ pub struct Matter {
 /// voted on by this voter (the voter does not take part in that matter).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ballot {
+    /// Who cast it.
     pub voter: VoterId,
+    /// Choice per matter number.
     pub choices: BTreeMap<u32, Choice>,
 }
 
@@ -698,11 +716,17 @@ pub fn last_ballot_per_voter(ballots: impl IntoIterator<Item = Ballot>) -> Vec<B
 /// `participating − agree − disagree`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MatterSums {
+    /// P_area: area of the voters with any choice on the matter (abstaining included).
     pub participating_area: i64,
+    /// P_persons: number of those voters.
     pub participating_heads: i64,
+    /// Y_area: area of the voters who agree.
     pub agree_area: i64,
+    /// Y_persons: number of voters who agree.
     pub agree_heads: i64,
+    /// Area of the voters who disagree.
     pub disagree_area: i64,
+    /// Number of voters who disagree.
     pub disagree_heads: i64,
 }
 
@@ -724,10 +748,12 @@ impl MatterSums {
         }
     }
 
+    /// Area of the voters who abstain.
     pub fn abstain_area(&self) -> i64 {
         self.participating_area - self.agree_area - self.disagree_area
     }
 
+    /// Number of voters who abstain.
     pub fn abstain_heads(&self) -> i64 {
         self.participating_heads - self.agree_heads - self.disagree_heads
     }
@@ -751,6 +777,7 @@ pub enum SilentVote {
 /// Options of a tally.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TallyOptions {
+    /// How non-voters are treated; [`SilentVote::NotCounted`] unless the covenant says otherwise.
     pub silent_vote: SilentVote,
 }
 
@@ -773,7 +800,9 @@ pub struct Imputation {
 /// `part` out of `whole` as an exact fraction and as percentage text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Share {
+    /// The numerator as counted (hundredths of m², or heads).
     pub part: i64,
+    /// The base as counted (hundredths of m², or heads).
     pub whole: i64,
     /// Reduced exact fraction, serialised as text `"2/3"`; `0/1` when `whole` is 0.
     #[serde(serialize_with = "ratio_as_text")]
@@ -817,10 +846,13 @@ pub fn percent_text(part: i64, whole: i64) -> String {
 /// The outcome of one matter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MatterResult {
+    /// The matter's number within the vote.
     pub matter_no: u32,
+    /// The matter's kind.
     pub kind: MatterKind,
     /// Whether the special consent applied ([`RuleSet::special_kinds`]).
     pub special: bool,
+    /// The electorate's totals.
     pub totals: Totals,
     /// The ballots actually cast.
     pub sums: MatterSums,
@@ -840,9 +872,13 @@ pub struct MatterResult {
     pub participation_rule: Threshold,
     /// The consent rule applied (with its article).
     pub agreement_rule: Threshold,
+    /// Participating area meets the quorum rule.
     pub participation_area_met: bool,
+    /// Participating owners meet the quorum rule.
     pub participation_heads_met: bool,
+    /// Agreeing area meets the consent rule.
     pub agreement_area_met: bool,
+    /// Agreeing owners meet the consent rule.
     pub agreement_heads_met: bool,
     /// All four tests met.
     pub passed: bool,
@@ -922,7 +958,7 @@ pub fn tally(rules: &RuleSet, electorate: &Electorate, matters: &[Matter], ballo
 /// The outcome of one matter from aggregate sums — the store may sum ballots in SQL and
 /// call this; [`tally`] gives identical results from the ballots themselves.
 ///
-/// The decision (rules.md §1.2, "[D] Decision algorithm"; Civil Code Art 278 ¶2):
+/// The decision (rules.md §1.2, "\[D\] Decision algorithm"; Civil Code Art 278 ¶2):
 /// - quorum: `participation.met(P_area, T_area) && participation.met(P_heads, T_heads)`,
 ///   always on the ballots actually cast;
 /// - consent: `rule.met(Y, base)` for area and for heads, `rule` being the special or the
@@ -934,7 +970,7 @@ pub fn tally(rules: &RuleSet, electorate: &Electorate, matters: &[Matter], ballo
 /// who did not vote on the matter (`T − P`) joins the larger of agree and disagree among
 /// the votes cast (none on a tie; abstentions are not a side): it is added to the consent
 /// base, and to the agreeing side if that side is agree. It never counts toward the
-/// quorum (rules.md §1.7, [D]).
+/// quorum (rules.md §1.7, \[D\]).
 ///
 /// Errors: invalid rule set; zero totals; sums that cannot come from real ballots (negative,
 /// more than the totals, agree + disagree over participating, heads without area or area
@@ -1075,12 +1111,15 @@ pub fn receipt_code(vote_id: i64, voter: VoterId, ballot_text: &str, salt: &[u8]
 /// line counts one head on the matters it has a choice for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublishedEntry {
+    /// The voter's receipt code ([`receipt_code`]).
     pub receipt: String,
     /// Exclusive area in hundredths of m².
     pub area: i64,
+    /// Choice per matter number.
     pub choices: BTreeMap<u32, Choice>,
     /// Hash of the previous line ([`GENESIS`] for the first).
     pub prev_hash: String,
+    /// [`published_entry_hash`] of this line.
     pub hash: String,
 }
 
@@ -1152,8 +1191,11 @@ pub fn sums_from_entries(entries: &[PublishedEntry]) -> BTreeMap<u32, MatterSums
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("事项 {matter_no} 公布的合计与逐条记录相加不符")]
 pub struct TotalsMismatch {
+    /// The matter.
     pub matter_no: u32,
+    /// The sums the published result shows.
     pub published: MatterSums,
+    /// The sums of the published lines.
     pub recomputed: MatterSums,
 }
 
