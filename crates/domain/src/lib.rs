@@ -5,6 +5,7 @@ pub mod account;
 pub mod assembly;
 pub mod audit;
 pub mod coverage;
+pub mod fund;
 pub mod ids;
 pub mod ledger;
 pub mod region;
