@@ -45,6 +45,22 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 20)]
         warmup: usize,
     },
+    /// Throughput of an authenticated page listing 50 estates against a bare axum route
+    /// doing one primary-key query, same database, same run; prints the ratio.
+    Auth {
+        #[arg(long, default_value_t = 1_000_000)]
+        houses: u64,
+        #[arg(long, value_enum)]
+        backend: Option<BenchBackend>,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Seconds per measurement (after a one-second warm-up).
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Concurrent keep-alive connections.
+        #[arg(long, default_value_t = 8)]
+        connections: usize,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -57,14 +73,15 @@ pub enum BenchBackend {
 pub async fn run(cmd: BenchCmd, data_dir: &Path) -> Result<()> {
     match cmd {
         BenchCmd::Import { houses, backend, seed, requests, warmup } => bench_import(data_dir, houses, backend, seed, requests, warmup).await,
+        BenchCmd::Auth { houses, backend, seed, seconds, connections } => crate::bench_auth::bench_auth(data_dir, houses, backend, seed, seconds, connections).await,
     }
 }
 
 /// A scratch directory removed on drop.
-struct Scratch(PathBuf);
+pub(crate) struct Scratch(pub(crate) PathBuf);
 
 impl Scratch {
-    fn new(data_dir: &Path) -> Result<Scratch> {
+    pub(crate) fn new(data_dir: &Path) -> Result<Scratch> {
         let base = if data_dir.is_dir() { data_dir.to_path_buf() } else { std::env::temp_dir() };
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
         let dir = base.join(format!("bench-{}-{nanos}", std::process::id()));
@@ -80,14 +97,14 @@ impl Drop for Scratch {
 }
 
 /// A fresh database on one backend, dropped afterwards.
-struct BenchDb {
-    label: &'static str,
-    db: Db,
+pub(crate) struct BenchDb {
+    pub(crate) label: &'static str,
+    pub(crate) db: Db,
     /// PostgreSQL: (admin URL, schema) to drop at the end.
     pg_schema: Option<(String, String)>,
 }
 
-async fn fresh_db(backend: BenchBackend, scratch: &Path) -> Result<BenchDb> {
+pub(crate) async fn fresh_db(backend: BenchBackend, scratch: &Path) -> Result<BenchDb> {
     match backend {
         BenchBackend::Postgres => {
             let url = wuye_store::testing::postgres_url().context("--backend postgres: DATABASE_URL 须为 postgres://…")?;
@@ -112,7 +129,7 @@ async fn fresh_db(backend: BenchBackend, scratch: &Path) -> Result<BenchDb> {
 }
 
 impl BenchDb {
-    async fn drop_all(self) -> Result<()> {
+    pub(crate) async fn drop_all(self) -> Result<()> {
         self.db.close().await;
         if let Some((url, schema)) = self.pg_schema {
             let admin = Db::connect(&Target::Postgres(url)).await?;
@@ -363,7 +380,7 @@ struct Outcome {
     latencies: Vec<Latency>,
 }
 
-fn group(n: u64) -> String {
+pub(crate) fn group(n: u64) -> String {
     wuye_domain::units::group_thousands(n as i64)
 }
 

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod bench_auth;
 mod config;
 
 /// mimalloc instead of the system allocator: a large import keeps millions of small

@@ -32,17 +32,31 @@ pub struct Access {
     role_id: Option<i64>,
     /// Display label of the role (e.g. the department's name).
     label: String,
+    /// The data generation read with the session (see [`crate::cache`]), if any.
+    generation: Option<String>,
 }
 
 impl Access {
     /// Full access for command-line tasks, migrations and the demo generator; `what` names
     /// the task in the audit trail (`system:import`, `system:demo`…).
     pub fn system(what: &str) -> Access {
-        Access { actor: Actor::system(what), role: Role::Admin, scope: Scope::All, role_id: None, label: String::new() }
+        Access { actor: Actor::system(what), role: Role::Admin, scope: Scope::All, role_id: None, label: String::new(), generation: None }
     }
 
     pub(crate) fn new(actor: Actor, role: Role, scope: Scope, role_id: Option<i64>, label: String) -> Access {
-        Access { actor, role, scope, role_id, label }
+        Access { actor, role, scope, role_id, label, generation: None }
+    }
+
+    /// The same access, knowing the data generation read with its session.
+    pub(crate) fn at_generation(mut self, generation: String) -> Access {
+        self.generation = Some(generation);
+        self
+    }
+
+    /// The data generation read with the session ([`crate::cache`]); `None` for the
+    /// system and API tokens, whose reads then look it up.
+    pub fn generation(&self) -> Option<&str> {
+        self.generation.as_deref()
     }
 
     pub fn actor(&self) -> &Actor {

@@ -349,24 +349,47 @@ fn access_for(user: &User, r: &UserRole) -> Option<Access> {
 pub async fn session(db: &Db, cookie: &str) -> Result<Option<Session>> {
     let now = Utc::now();
     let id = digest(cookie);
-    let row: Option<(i64, i64, String, DateTime<Utc>, DateTime<Utc>)> = on!(db, p => sqlx::query_as(
-        "SELECT user_id, role_id, csrf, expires_at, last_seen_at FROM sessions WHERE id = $1").bind(&id).fetch_optional(p).await)?;
-    let Some((uid, role_id, csrf, expires, seen)) = row else { return Ok(None) };
-    if expires <= now {
+    // One statement: the session, its user and all the user's roles (a row per role).
+    let rows: Vec<SessionRow> = on!(db, p => sqlx::query_as::<_, SessionRow>(
+        "SELECT s.role_id AS s_role_id, s.csrf AS s_csrf, s.expires_at AS s_expires_at, s.last_seen_at AS s_last_seen_at,
+                u.id, u.name, u.display_name, u.active, u.failed_logins, u.locked_until, u.must_change_password, u.created_at,
+                r.id AS r_id, r.role AS r_role, r.scope AS r_scope, r.label AS r_label,
+                (SELECT i.name || ':' || h.last_hash FROM audit_head h, db_instance i WHERE h.id = 1 AND i.id = 1) AS s_generation
+         FROM sessions s JOIN users u ON u.id = s.user_id JOIN user_roles r ON r.user_id = s.user_id
+         WHERE s.id = $1 ORDER BY r.id").bind(&id).fetch_all(p).await)?;
+    let Some(first) = rows.first() else { return Ok(None) };
+    if first.s_expires_at <= now {
         on!(db, p => sqlx::query("DELETE FROM sessions WHERE id = $1").bind(&id).execute(p).await.map(|_| ()))?;
         return Ok(None);
     }
-    let user = get_user(db, uid).await?;
+    let (user, role_id, csrf, seen, generation) = (first.user.clone(), first.s_role_id, first.s_csrf.clone(), first.s_last_seen_at, first.s_generation.clone());
     if !user.active {
         return Ok(None);
     }
-    let roles = user_roles(db, uid).await?;
+    let roles: Vec<UserRole> = rows.into_iter().map(|r| UserRole { id: r.r_id, user_id: user.id, role: r.r_role, scope: r.r_scope, label: r.r_label }).collect();
     let Some(access) = roles.iter().find(|r| r.id == role_id).and_then(|r| access_for(&user, r)) else { return Ok(None) };
+    let access = access.at_generation(generation);
     if now - seen > Duration::minutes(1) {
         on!(db, p => sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id = $3")
             .bind(now).bind(now + Duration::hours(SESSION_IDLE_HOURS)).bind(&id).execute(p).await.map(|_| ()))?;
     }
     Ok(Some(Session { access, user, roles, csrf }))
+}
+
+/// One row of [`session`]'s statement.
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    s_role_id: i64,
+    s_csrf: String,
+    s_expires_at: DateTime<Utc>,
+    s_last_seen_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    user: User,
+    r_id: i64,
+    r_role: String,
+    r_scope: String,
+    r_label: String,
+    s_generation: String,
 }
 
 /// Ends a session.

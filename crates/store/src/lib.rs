@@ -6,6 +6,7 @@
 pub mod access;
 pub mod account;
 pub mod audit;
+pub mod cache;
 pub mod db;
 pub mod demo;
 pub mod export;

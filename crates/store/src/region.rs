@@ -1,7 +1,7 @@
 //! Regions (行政区划): loading division files, and reading the tree.
 
 use crate::db::{Db, Result, StoreError, backend_of_tx, batch_rows, dynamic, multi_insert_for};
-use crate::{begin_write, on};
+use crate::{audit, begin_write, on};
 use serde::Serialize;
 use wuye_domain::region::{DivisionError, RegionCode, RegionLevel, validate_divisions};
 
@@ -116,6 +116,10 @@ pub async fn load_divisions(db: &Db, text: &str) -> Result<RegionLoad, RegionFil
         for r in &renamed {
             sqlx::query("UPDATE regions SET name = $1 WHERE code = $2").bind(r.name.as_str()).bind(r.code.as_str()).execute(&mut *tx).await?;
         }
+        if out.inserted + out.renamed > 0 {
+            let after = serde_json::json!({"rows": out.rows, "inserted": out.inserted, "renamed": out.renamed});
+            audit!(tx, &crate::access::Actor::system("regions"), "import", "regions", 0, None, Some(after));
+        }
         tx.commit().await?;
         Ok::<_, StoreError>(())
     })?;
@@ -165,13 +169,20 @@ pub async fn path(db: &Db, code: &str) -> Result<Vec<Region>> {
         .filter(|l| l.prefix_len() <= c.level().prefix_len())
         .map(|l| format!("{:0<12}", &full[..l.prefix_len()]))
         .collect();
-    let mut out = Vec::new();
-    for code in codes {
-        if let Some(r) = get(db, &code).await? {
-            out.push(r);
-        }
-    }
+    // One statement for the whole path (the codes are validated digits; padded to five
+    // parameters so the statement is the same for every level).
+    let at = |i: usize| codes.get(i).or(codes.last()).cloned().unwrap_or_default();
+    let mut out: Vec<Region> = on!(db, p => sqlx::query_as::<_, Region>(
+        "SELECT code, name, level, parent_code, prefix FROM regions WHERE code IN ($1, $2, $3, $4, $5)")
+        .bind(at(0)).bind(at(1)).bind(at(2)).bind(at(3)).bind(at(4)).fetch_all(p).await)?;
+    out.sort_by_key(|r| r.prefix.len());
     Ok(out)
+}
+
+/// [`path`], remembered per data generation ([`crate::cache`]; loading regions is an
+/// audited write, so it moves the generation).
+pub async fn path_at(db: &Db, generation: Option<&str>, code: &str) -> Result<Vec<Region>> {
+    crate::cache::remember(db, generation, format!("region::path|{code}"), path(db, code)).await
 }
 
 /// Regions whose name contains `q` (at most `limit`), communities last.

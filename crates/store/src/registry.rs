@@ -25,19 +25,49 @@ pub struct ListQuery {
     /// Text to look for in names (and, where it applies, codes and numbers).
     pub q: Option<String>,
     /// 1-based page number.
+    #[serde(default, deserialize_with = "opt_i64")]
+    #[param(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>)]
     pub page: Option<i64>,
     /// Rows per page (default 50, at most 500; exports ignore paging).
+    #[serde(default, deserialize_with = "opt_i64")]
+    #[param(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>)]
     pub per_page: Option<i64>,
     /// Sort key (list-specific) with optional `-` for descending.
     pub sort: Option<String>,
+    /// Set by [`ListQuery::unpaged`] (exports): every row, no page size limit.
+    #[serde(skip)]
+    #[param(ignore)]
+    #[schema(ignore)]
+    pub all: bool,
+}
+
+/// Deserializes an optional integer given as a number or as text (query strings, also
+/// through `#[serde(flatten)]`, which hands every value over as text); an empty string is
+/// `None`. Errors name the value that is not an integer.
+pub fn opt_i64<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NumOrText {
+        Num(i64),
+        Text(String),
+    }
+    match Option::<NumOrText>::deserialize(d)? {
+        None => Ok(None),
+        Some(NumOrText::Num(n)) => Ok(Some(n)),
+        Some(NumOrText::Text(t)) if t.trim().is_empty() => Ok(None),
+        Some(NumOrText::Text(t)) => t.trim().parse().map(Some).map_err(|_| serde::de::Error::custom(format!("“{t}” 不是整数"))),
+    }
 }
 
 impl ListQuery {
     pub fn page(&self) -> i64 {
-        self.page.unwrap_or(1).max(1)
+        if self.all { 1 } else { self.page.unwrap_or(1).max(1) }
     }
+    /// Rows per page: default 50, at most 500; unlimited for [`ListQuery::unpaged`].
     pub fn per_page(&self) -> i64 {
-        self.per_page.unwrap_or(50).clamp(1, 500)
+        if self.all { i64::MAX / 4 } else { self.per_page.unwrap_or(50).clamp(1, 500) }
     }
     pub fn offset(&self) -> i64 {
         (self.page() - 1) * self.per_page()
@@ -54,7 +84,7 @@ impl ListQuery {
     }
     /// The whole list (for export): no paging.
     pub fn unpaged(&self) -> ListQuery {
-        ListQuery { page: Some(1), per_page: Some(i64::MAX / 4), ..self.clone() }
+        ListQuery { page: Some(1), all: true, ..self.clone() }
     }
 }
 
@@ -186,14 +216,14 @@ pub async fn list_estates(db: &Db, a: &Access, q: &ListQuery, covered: Option<Co
     };
     let filter = format!(" WHERE e.region_code LIKE $2 AND ($3 = '' OR e.name LIKE $4 OR e.address LIKE $4){cov} AND {}", a.estates_sql("e", today));
     let ord = order(q.sort.as_deref(), &[("name", "e.name"), ("houses", "e.house_count"), ("area", "e.building_area"), ("region", "e.region_code"), ("year", "e.year_built")], "e.region_code, e.name");
-    let sql = format!("{ESTATE_SELECT}{filter} ORDER BY {ord}, e.id LIMIT $5 OFFSET $6");
+    // The page's ids first (an index walk that stops after the page), then the columns
+    // with their per-estate lookups for those rows only.
+    let sql = format!("{ESTATE_SELECT} WHERE e.id IN (SELECT e.id FROM estates e{filter} ORDER BY {ord}, e.id LIMIT $5 OFFSET $6) ORDER BY {ord}, e.id");
     let count = format!("SELECT COUNT(*) FROM (SELECT 1 FROM estates e{filter} LIMIT {}) x", COUNT_CAP + 1);
     let (rl, t, tl) = (q.region_like(), q.text(), q.text_like());
-    let (items, total): (Vec<Estate>, i64) = on!(db, p => {
-        let items = sqlx::query_as::<_, Estate>(dynamic(sql)).bind(today).bind(&rl).bind(&t).bind(&tl).bind(q.per_page()).bind(q.offset()).fetch_all(p).await?;
-        let total: i64 = sqlx::query_scalar(dynamic(count)).bind(today).bind(&rl).bind(&t).bind(&tl).fetch_one(p).await?;
-        Ok::<_, StoreError>((items, total))
-    })?;
+    let read = async { Ok(on!(db, p => sqlx::query_as::<_, Estate>(dynamic(sql.clone())).bind(today).bind(&rl).bind(&t).bind(&tl).bind(q.per_page()).bind(q.offset()).fetch_all(p).await)?) };
+    let items: Vec<Estate> = if q.all { read.await? } else { crate::cache::remember(db, a.generation(), format!("{sql}|{today:?}|{rl:?}|{t:?}|{tl:?}|{}|{}", q.per_page(), q.offset()), read).await? };
+    let total = crate::cache::remember(db, a.generation(), format!("{count}|{:?}|{:?}|{:?}|{:?}|", today, &rl, &t, &tl), async { Ok(on!(db, p => sqlx::query_scalar(dynamic(count.clone())).bind(today).bind(&rl).bind(&t).bind(&tl).fetch_one(p).await)?) }).await?;
     Ok(page(items, total, q))
 }
 
@@ -430,11 +460,8 @@ pub async fn list_houses(db: &Db, a: &Access, q: &ListQuery, f: &HouseFilter, to
     let count = format!("SELECT COUNT(*) FROM (SELECT 1 FROM houses h JOIN estates e ON e.id = h.estate_id{filter} LIMIT {}) x", COUNT_CAP + 1);
     let (rl, t, tl) = (q.region_like(), q.text(), q.text_like());
     let (est, bld) = (f.estate_id.unwrap_or(0), f.building_id.unwrap_or(0));
-    let (mut items, total): (Vec<House>, i64) = on!(db, p => {
-        let items = sqlx::query_as::<_, House>(dynamic(sql)).bind(&rl).bind(est).bind(bld).bind(&t).bind(&tl).bind(q.per_page()).bind(q.offset()).fetch_all(p).await?;
-        let total: i64 = sqlx::query_scalar(dynamic(count)).bind(&rl).bind(est).bind(bld).bind(&t).bind(&tl).fetch_one(p).await?;
-        Ok::<_, StoreError>((items, total))
-    })?;
+    let mut items: Vec<House> = on!(db, p => sqlx::query_as::<_, House>(dynamic(sql)).bind(&rl).bind(est).bind(bld).bind(&t).bind(&tl).bind(q.per_page()).bind(q.offset()).fetch_all(p).await)?;
+    let total = crate::cache::remember(db, a.generation(), format!("{count}|{:?}|{:?}|{:?}|{:?}|{:?}|", &rl, est, bld, &t, &tl), async { Ok(on!(db, p => sqlx::query_scalar(dynamic(count.clone())).bind(&rl).bind(est).bind(bld).bind(&t).bind(&tl).fetch_one(p).await)?) }).await?;
     fill_owner_names(db, &mut items).await?;
     Ok(page(items, total, q))
 }
@@ -621,11 +648,8 @@ pub async fn list_owners(db: &Db, a: &Access, q: &ListQuery, today: NaiveDate) -
     let sql = format!("{OWNER_SELECT}{filter} ORDER BY o.id LIMIT $5 OFFSET $6");
     let count = format!("SELECT COUNT(*) FROM (SELECT 1 FROM owners o{filter} LIMIT {}) x", COUNT_CAP + 1);
     let (rl, tl) = (q.region_like(), q.text_like());
-    let (items, total) = on!(db, p => {
-        let items = sqlx::query_as::<_, Owner>(dynamic(sql)).bind(&rl).bind(&text).bind(&tl).bind(&exact).bind(q.per_page()).bind(q.offset()).fetch_all(p).await?;
-        let total: i64 = sqlx::query_scalar(dynamic(count)).bind(&rl).bind(&text).bind(&tl).bind(&exact).fetch_one(p).await?;
-        Ok::<_, StoreError>((items, total))
-    })?;
+    let items: Vec<Owner> = on!(db, p => sqlx::query_as::<_, Owner>(dynamic(sql)).bind(&rl).bind(&text).bind(&tl).bind(&exact).bind(q.per_page()).bind(q.offset()).fetch_all(p).await)?;
+    let total = crate::cache::remember(db, a.generation(), format!("{count}|{:?}|{:?}|{:?}|{:?}|", &rl, &text, &tl, &exact), async { Ok(on!(db, p => sqlx::query_scalar(dynamic(count.clone())).bind(&rl).bind(&text).bind(&tl).bind(&exact).fetch_one(p).await)?) }).await?;
     Ok(page(items, total, q))
 }
 
@@ -866,11 +890,8 @@ pub async fn list_enterprises(db: &Db, a: &Access, q: &ListQuery, today: NaiveDa
     let sql = format!("{ENTERPRISE_SELECT}{filter} ORDER BY {ord}, n.id LIMIT $5 OFFSET $6");
     let count = format!("SELECT COUNT(*) FROM (SELECT 1 FROM enterprises n WHERE ($1 = $1) AND ($2 = $2){region_clause} AND ($3 = '' OR n.name LIKE $4 OR n.uscc = $3) AND {scope} LIMIT {}) x", COUNT_CAP + 1);
     let (rl, t, tl) = (q.region_like(), q.text(), q.text_like());
-    let (items, total) = on!(db, p => {
-        let items = sqlx::query_as::<_, Enterprise>(dynamic(sql)).bind(today).bind(&rl).bind(&t).bind(&tl).bind(q.per_page()).bind(q.offset()).fetch_all(p).await?;
-        let total: i64 = sqlx::query_scalar(dynamic(count)).bind(today).bind(&rl).bind(&t).bind(&tl).fetch_one(p).await?;
-        Ok::<_, StoreError>((items, total))
-    })?;
+    let items: Vec<Enterprise> = on!(db, p => sqlx::query_as::<_, Enterprise>(dynamic(sql)).bind(today).bind(&rl).bind(&t).bind(&tl).bind(q.per_page()).bind(q.offset()).fetch_all(p).await)?;
+    let total = crate::cache::remember(db, a.generation(), format!("{count}|{:?}|{:?}|{:?}|{:?}|", today, &rl, &t, &tl), async { Ok(on!(db, p => sqlx::query_scalar(dynamic(count.clone())).bind(today).bind(&rl).bind(&t).bind(&tl).fetch_one(p).await)?) }).await?;
     Ok(page(items, total, q))
 }
 
@@ -1072,11 +1093,8 @@ pub async fn list_contracts(db: &Db, a: &Access, q: &ListQuery, f: &ContractFilt
     let count = format!("SELECT COUNT(*) FROM (SELECT 1 FROM service_contracts c JOIN estates e ON e.id = c.estate_id JOIN enterprises n ON n.id = c.enterprise_id{filter} LIMIT {}) x", COUNT_CAP + 1);
     let (rl, t, tl) = (q.region_like(), q.text(), q.text_like());
     let (es, en) = (f.estate_id.unwrap_or(0), f.enterprise_id.unwrap_or(0));
-    let (items, total) = on!(db, p => {
-        let items = sqlx::query_as::<_, Contract>(dynamic(sql)).bind(today).bind(&rl).bind(es).bind(en).bind(&t).bind(&tl).bind(q.per_page()).bind(q.offset()).fetch_all(p).await?;
-        let total: i64 = sqlx::query_scalar(dynamic(count)).bind(today).bind(&rl).bind(es).bind(en).bind(&t).bind(&tl).fetch_one(p).await?;
-        Ok::<_, StoreError>((items, total))
-    })?;
+    let items: Vec<Contract> = on!(db, p => sqlx::query_as::<_, Contract>(dynamic(sql)).bind(today).bind(&rl).bind(es).bind(en).bind(&t).bind(&tl).bind(q.per_page()).bind(q.offset()).fetch_all(p).await)?;
+    let total = crate::cache::remember(db, a.generation(), format!("{count}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|", today, &rl, es, en, &t, &tl), async { Ok(on!(db, p => sqlx::query_scalar(dynamic(count.clone())).bind(today).bind(&rl).bind(es).bind(en).bind(&t).bind(&tl).fetch_one(p).await)?) }).await?;
     Ok(page(items, total, q))
 }
 
@@ -1146,4 +1164,31 @@ pub async fn update_contract(db: &Db, a: &Access, id: i64, c: &ContractInput, to
         tx.commit().await?;
         Ok::<(), StoreError>(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_query_takes_numbers_as_text_and_exports_have_no_page_cap() {
+        #[derive(Deserialize)]
+        struct WithExtra {
+            #[serde(flatten)]
+            list: ListQuery,
+            #[serde(default, deserialize_with = "opt_i64")]
+            estate_id: Option<i64>,
+        }
+        let q: WithExtra = serde_json::from_value(serde_json::json!({"page": "2", "per_page": "20", "estate_id": "7"})).unwrap();
+        assert_eq!((q.list.page(), q.list.per_page(), q.list.offset(), q.estate_id), (2, 20, 20, Some(7)));
+        let q: ListQuery = serde_json::from_value(serde_json::json!({"page": 3, "per_page": 100000, "q": "x"})).unwrap();
+        assert_eq!((q.page(), q.per_page()), (3, 500), "a caller asks for at most 500 rows a page");
+        let q: ListQuery = serde_json::from_value(serde_json::json!({"page": "", "per_page": null})).unwrap();
+        assert_eq!((q.page(), q.per_page()), (1, 50));
+        let err = serde_json::from_value::<ListQuery>(serde_json::json!({"page": "2a"})).unwrap_err().to_string();
+        assert!(err.contains("“2a” 不是整数"), "{err}");
+        let all = q.unpaged();
+        assert_eq!((all.page(), all.offset()), (1, 0));
+        assert!(all.per_page() > 1_000_000_000, "an export is every row, not the first 500");
+    }
 }

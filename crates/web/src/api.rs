@@ -148,7 +148,7 @@ pub struct EstateParams {
 
 impl EstateParams {
     fn list(&self) -> ListQuery {
-        ListQuery { region: self.region.clone(), q: self.q.clone(), page: self.page, per_page: self.per_page, sort: self.sort.clone() }
+        ListQuery { region: self.region.clone(), q: self.q.clone(), page: self.page, per_page: self.per_page, sort: self.sort.clone(), ..Default::default() }
     }
 }
 
@@ -234,7 +234,7 @@ pub struct HouseParams {
 
 #[utoipa::path(get, path = "/api/houses", tag = "registry", params(HouseParams), responses((status = 200, body = Page<House>)))]
 pub async fn list_houses(State(s): State<AppState>, u: User, Query(p): Query<HouseParams>) -> ApiResult<Json<Page<House>>> {
-    let q = ListQuery { region: p.region, q: p.q, page: p.page, per_page: p.per_page, sort: p.sort };
+    let q = ListQuery { region: p.region, q: p.q, page: p.page, per_page: p.per_page, sort: p.sort, ..Default::default() };
     Ok(Json(reg::list_houses(&s.db, u.access(), &q, &HouseFilter { estate_id: p.estate_id, building_id: p.building_id }, s.today()).await?))
 }
 
@@ -321,7 +321,7 @@ pub struct OwnerParams {
 
 #[utoipa::path(get, path = "/api/owners", tag = "registry", params(OwnerParams), responses((status = 200, body = Page<Owner>)))]
 pub async fn list_owners(State(s): State<AppState>, u: User, Query(p): Query<OwnerParams>) -> ApiResult<Json<Page<Owner>>> {
-    let q = ListQuery { region: p.region, q: p.q, page: p.page, per_page: p.per_page, sort: None };
+    let q = ListQuery { region: p.region, q: p.q, page: p.page, per_page: p.per_page, sort: None, ..Default::default() };
     Ok(Json(reg::list_owners(&s.db, u.access(), &q, s.today()).await?))
 }
 
@@ -369,7 +369,7 @@ pub struct EnterpriseParams {
 
 #[utoipa::path(get, path = "/api/enterprises", tag = "registry", params(EnterpriseParams), responses((status = 200, body = Page<Enterprise>)))]
 pub async fn list_enterprises(State(s): State<AppState>, u: User, Query(p): Query<EnterpriseParams>) -> ApiResult<Json<Page<Enterprise>>> {
-    let q = ListQuery { region: p.region, q: p.q, page: p.page, per_page: p.per_page, sort: p.sort };
+    let q = ListQuery { region: p.region, q: p.q, page: p.page, per_page: p.per_page, sort: p.sort, ..Default::default() };
     Ok(Json(reg::list_enterprises(&s.db, u.access(), &q, s.today()).await?))
 }
 
@@ -425,7 +425,7 @@ pub struct ContractParams {
 
 #[utoipa::path(get, path = "/api/contracts", tag = "registry", params(ContractParams), responses((status = 200, body = Page<Contract>)))]
 pub async fn list_contracts(State(s): State<AppState>, u: User, Query(p): Query<ContractParams>) -> ApiResult<Json<Page<Contract>>> {
-    let q = ListQuery { region: p.region, q: p.q, page: p.page, per_page: p.per_page, sort: p.sort };
+    let q = ListQuery { region: p.region, q: p.q, page: p.page, per_page: p.per_page, sort: p.sort, ..Default::default() };
     let f = ContractFilter { estate_id: p.estate_id, enterprise_id: p.enterprise_id, state: p.state };
     Ok(Json(reg::list_contracts(&s.db, u.access(), &q, &f, s.today()).await?))
 }

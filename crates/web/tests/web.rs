@@ -286,6 +286,42 @@ async fn lists_filter_page_and_export_exactly_what_they_show() {
     assert!(r.contains("宁夏安居物业服务有限公司"));
 }
 
+fn rows_in(html: &str) -> usize {
+    html.split("<tbody>").nth(1).and_then(|b| b.split("</tbody>").next()).map(|b| b.matches("<tr").count()).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn pages_by_query_string_and_lists_follow_every_write() {
+    let app = TestApp::new().await;
+    // Numbers in the query string, also beside the flattened list fields.
+    let r = app.get("/estates?per_page=2&page=2").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(rows_in(&r.text()), 2, "the fixture's 4 estates, 2 a page: page 2 holds 2");
+    assert!(r.text().contains("共 4 条"));
+    let r = app.get("/estates?per_page=3&page=2").await;
+    assert_eq!(rows_in(&r.text()), 1);
+    let r = app.get("/estates?page=").await;
+    assert_eq!(r.status, StatusCode::OK, "an empty page field is the first page");
+    assert_eq!(app.get("/estates?page=x").await.status, StatusCode::BAD_REQUEST);
+    let first = app.get("/api/estates").await.json()["items"][0]["id"].as_i64().unwrap();
+    let r = app.get(&format!("/houses?estate_id={first}&per_page=1&page=1")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(rows_in(&r.text()), 1);
+    let r = app.get(&format!("/contracts?estate_id={first}&page=1")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+
+    // Lists and totals are remembered per data generation: a write shows at once.
+    let before = app.get("/estates?region=640104").await.text();
+    assert!(!before.contains("后来的小区"));
+    let estate = serde_json::json!({"name": "后来的小区", "region_code": "640104001005", "address": "", "kind": "commodity",
+        "year_built": 2020, "land_area": null, "building_area": 1234500, "has_elevator": true, "management": "none"});
+    assert_eq!(app.send_json("POST", "/api/estates", estate).await.status, StatusCode::CREATED);
+    let after = app.get("/estates?region=640104").await.text();
+    assert!(after.contains("后来的小区"));
+    assert!(app.get("/estates").await.text().contains("共 5 条"));
+    assert_eq!(app.get("/api/estates").await.json()["total"], 5);
+}
+
 #[tokio::test]
 async fn upload_page_rejects_a_bad_file_and_imports_a_good_one() {
     let app = TestApp::new().await;

@@ -25,9 +25,9 @@ type PageResult = Result<Response, PageError>;
 /// The region in focus: the one asked for, else the caller's own region, else the province.
 async fn region_path(state: &AppState, u: &User, code: Option<&str>) -> Result<Vec<region::Region>, PageError> {
     match code.filter(|c| !c.is_empty()) {
-        Some(c) => Ok(region::path(&state.db, c).await.unwrap_or_default()),
+        Some(c) => Ok(region::path_at(&state.db, u.access().generation(), c).await.unwrap_or_default()),
         None => match u.access().scope() {
-            wuye_domain::account::Scope::Region(c) => Ok(region::path(&state.db, c.as_str()).await.unwrap_or_default()),
+            wuye_domain::account::Scope::Region(c) => Ok(region::path_at(&state.db, u.access().generation(), c.as_str()).await.unwrap_or_default()),
             wuye_domain::account::Scope::All => Ok(region::roots(&state.db).await?.into_iter().take(1).collect()),
             _ => Ok(Vec::new()),
         },
@@ -279,7 +279,9 @@ pub async fn estate_update(State(state): State<AppState>, UiLang(lang): UiLang, 
 pub struct HouseListQuery {
     #[serde(flatten)]
     pub list: ListQuery,
+    #[serde(default, deserialize_with = "reg::opt_i64")]
     pub estate_id: Option<i64>,
+    #[serde(default, deserialize_with = "reg::opt_i64")]
     pub building_id: Option<i64>,
 }
 
@@ -778,7 +780,9 @@ pub struct ContractListQuery {
     #[serde(flatten)]
     pub list: ListQuery,
     pub state: Option<String>,
+    #[serde(default, deserialize_with = "reg::opt_i64")]
     pub estate_id: Option<i64>,
+    #[serde(default, deserialize_with = "reg::opt_i64")]
     pub enterprise_id: Option<i64>,
 }
 
@@ -890,7 +894,9 @@ pub fn parse_contract(s: &Submitted) -> Result<ContractInput, Errors> {
 
 #[derive(Debug, Deserialize)]
 pub struct NewContractQuery {
+    #[serde(default, deserialize_with = "reg::opt_i64")]
     pub estate_id: Option<i64>,
+    #[serde(default, deserialize_with = "reg::opt_i64")]
     pub enterprise_id: Option<i64>,
 }
 
@@ -956,8 +962,11 @@ pub struct ExportQuery {
     #[serde(flatten)]
     pub list: ListQuery,
     pub covered: Option<String>,
+    #[serde(default, deserialize_with = "reg::opt_i64")]
     pub estate_id: Option<i64>,
+    #[serde(default, deserialize_with = "reg::opt_i64")]
     pub building_id: Option<i64>,
+    #[serde(default, deserialize_with = "reg::opt_i64")]
     pub enterprise_id: Option<i64>,
     pub state: Option<String>,
     /// `1`: ID numbers and phones in full (roles that may; logged).
