@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod account;
+pub mod assembly;
 pub mod audit;
 pub mod cache;
 pub mod db;
