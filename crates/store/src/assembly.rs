@@ -29,7 +29,7 @@ pub fn rule_set(code: &str) -> Option<RuleSet> {
     [RuleSet::civil_code_2021(), RuleSet::pmr_2018_art12()].into_iter().find(|r| r.code == code)
 }
 
-fn rule_set_or_err(code: &str) -> Result<RuleSet> {
+pub(crate) fn rule_set_or_err(code: &str) -> Result<RuleSet> {
     rule_set(code).ok_or_else(|| StoreError::Invalid(format!("表决规则「{code}」不存在：应为 civil_code_2021（民法典第二百七十八条）或 pmr_2018_art12（物业管理条例第十二条）")))
 }
 
@@ -190,7 +190,7 @@ pub async fn committee(db: &Db, a: &Access, estate_id: i64, today: NaiveDate) ->
     Ok(Some(Committee { id, estate_id, term_start, term_end, filing_status, filed_on, members }))
 }
 
-async fn covenant_rule_code(db: &Db, estate_id: i64) -> Result<String> {
+pub(crate) async fn covenant_rule_code(db: &Db, estate_id: i64) -> Result<String> {
     let code: Option<String> = on!(db, p => sqlx::query_scalar("SELECT rule_set_code FROM assembly_covenants WHERE estate_id = $1").bind(estate_id).fetch_optional(p).await)?;
     Ok(code.unwrap_or_else(|| RuleSet::default().code))
 }
@@ -234,6 +234,28 @@ impl Vote {
     }
 }
 
+/// Inserts a draft vote and its matters inside the write transaction `$tx` (a
+/// [`NewVote`] `$v` already validated, rule set code `$code`); evaluates to its id. Used by
+/// [`create_vote`] and by [`crate::fund`] to put a fund use to the vote in the same
+/// transaction as the fund use's change of state.
+macro_rules! insert_vote {
+    ($tx:expr, $estate:expr, $v:expr, $code:expr, $fund_use:expr) => {{
+        let v: &$crate::assembly::NewVote = $v;
+        let salt = $crate::account::random_token();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO votes (estate_id, title, rule_set_code, state, opens_on, closes_on, salt, fund_use_id, created_at)
+             VALUES ($1,$2,$3,'draft',$4,$5,$6,$7,$8) RETURNING id")
+            .bind($estate).bind(v.title.trim()).bind($code).bind(v.opens_on).bind(v.closes_on).bind(&salt).bind($fund_use)
+            .bind(chrono::Utc::now().to_rfc3339()).fetch_one(&mut *$tx).await?;
+        for (i, (kind, text)) in v.matters.iter().enumerate() {
+            sqlx::query("INSERT INTO vote_matters (vote_id, no, kind, text) VALUES ($1,$2,$3,$4)")
+                .bind(id).bind(i as i64 + 1).bind(kind.code()).bind(text.trim()).execute(&mut *$tx).await?;
+        }
+        id
+    }};
+}
+pub(crate) use insert_vote;
+
 /// Drafts a vote with its matters.
 pub async fn create_vote(db: &Db, a: &Access, estate_id: i64, v: &NewVote, today: NaiveDate) -> Result<i64> {
     create_vote_scoped(db, a, estate_id, v, None, today).await
@@ -249,6 +271,18 @@ pub(crate) async fn create_vote_scoped(db: &Db, a: &Access, estate_id: i64, v: &
         None => covenant_rule_code(db, estate_id).await?,
     };
     rule_set_or_err(&code)?;
+    validate_vote(v)?;
+    on!(db, p => {
+        let mut tx = begin_write!(db, p)?;
+        let id = insert_vote!(tx, estate_id, v, &code, fund_use_id);
+        audit!(tx, a.actor(), "create", "vote", id, None, snapshot(v));
+        tx.commit().await?;
+        Ok::<i64, StoreError>(id)
+    })
+}
+
+/// Checks a vote to draft: title, at least one matter, texts, dates.
+pub(crate) fn validate_vote(v: &NewVote) -> Result<()> {
     let mut errs = Vec::new();
     if v.title.trim().is_empty() {
         errs.push("表决标题：不能为空".to_string());
@@ -267,22 +301,7 @@ pub(crate) async fn create_vote_scoped(db: &Db, a: &Access, estate_id: i64, v: &
     if !errs.is_empty() {
         return Err(StoreError::Invalid(errs.join("；")));
     }
-    let salt = crate::account::random_token();
-    on!(db, p => {
-        let mut tx = begin_write!(db, p)?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO votes (estate_id, title, rule_set_code, state, opens_on, closes_on, salt, fund_use_id, created_at)
-             VALUES ($1,$2,$3,'draft',$4,$5,$6,$7,$8) RETURNING id")
-            .bind(estate_id).bind(v.title.trim()).bind(&code).bind(v.opens_on).bind(v.closes_on).bind(&salt).bind(fund_use_id)
-            .bind(Utc::now().to_rfc3339()).fetch_one(&mut *tx).await?;
-        for (i, (kind, text)) in v.matters.iter().enumerate() {
-            sqlx::query("INSERT INTO vote_matters (vote_id, no, kind, text) VALUES ($1,$2,$3,$4)")
-                .bind(id).bind(i as i64 + 1).bind(kind.code()).bind(text.trim()).execute(&mut *tx).await?;
-        }
-        audit!(tx, a.actor(), "create", "vote", id, None, snapshot(v));
-        tx.commit().await?;
-        Ok::<i64, StoreError>(id)
-    })
+    Ok(())
 }
 
 const VOTE_COLS: &str = "v.id, v.estate_id, v.title, v.rule_set_code, v.state, v.announced_on, v.opens_on, v.closes_on, v.fund_use_id, v.silent_clause, v.total_area, v.total_heads";

@@ -11,6 +11,7 @@ pub mod cache;
 pub mod db;
 pub mod demo;
 pub mod export;
+pub mod fund;
 pub mod import;
 pub mod pii;
 pub mod region;

@@ -307,3 +307,199 @@ async fn a_thousand_concurrent_ballots_count_exactly() {
     let n: i64 = on!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM counted_choices WHERE vote_id = $1").bind(vid).fetch_one(p).await).unwrap();
     assert_eq!(n as usize, last.iter().map(|b| b.choices.len()).sum::<usize>());
 }
+
+// ---------------------------------------------------------------------------------------
+// Fund
+// ---------------------------------------------------------------------------------------
+
+use wuye_domain::fund::{EmergencyKind, FundUseState};
+use wuye_store::fund::{self, NewFundUse};
+
+async fn house_id(db: &Db, estate: i64, room: &str) -> i64 {
+    on!(db, p => sqlx::query_scalar("SELECT id FROM houses WHERE estate_id = $1 AND room_no = $2").bind(estate).bind(room).fetch_one(p).await).unwrap()
+}
+
+async fn fund_fixture(db: &Db) -> (i64, i64) {
+    load_fixture(db).await;
+    let d0 = d("2020-01-01");
+    fund::set_rate(db, &sys(), "6401", true, 8000, d0).await.unwrap();
+    fund::set_rate(db, &sys(), "6401", false, 4000, d0).await.unwrap();
+    fund::set_rate(db, &sys(), "640104", false, 4500, d("2027-01-01")).await.unwrap();
+    let ca = estate_id(db, "崇安小区").await;
+    let xl = estate_id(db, "兴隆家园").await;
+    assert_eq!(fund::open_accounts(db, &sys(), ca, d("2026-01-10")).await.unwrap(), 4);
+    assert_eq!(fund::open_accounts(db, &sys(), xl, d("2026-01-10")).await.unwrap(), 3);
+    (ca, xl)
+}
+
+async fn assert_verified(db: &Db) {
+    let (_, bad) = fund::verify(db).await.unwrap();
+    assert!(bad.is_empty(), "{bad:?}");
+}
+
+#[tokio::test]
+async fn fund_accounts_interest_and_statements_in_exact_fen() {
+    let t = TestDb::new().await;
+    let db = &t.db;
+    let (ca, xl) = fund_fixture(db).await;
+    let today = fixture_today();
+    // 1号楼 of 崇安 has an elevator: 100 m² × 80 元/m²; 兴隆 has none: 70 m² × 40 元/m²
+    // (the 45 元 rate of 兴庆区 only applies from 2027).
+    let h101 = house_id(db, ca, "101").await;
+    assert_eq!(fund::household(db, &sys(), h101, today).await.unwrap().initial_deposit, 800_000);
+    assert_eq!(fund::household(db, &sys(), h101, today).await.unwrap().owner_snapshot, "杨芳".min("马明"));
+    let xs = fund::households(db, &sys(), xl, today).await.unwrap();
+    assert!(xs.iter().all(|h| h.initial_deposit == 280_000 && h.balance == 0));
+    assert!(matches!(fund::open_accounts(db, &sys(), xl, today).await, Err(StoreError::Conflict(_))));
+
+    // 3 households of 1 fen each; 100 fen of interest → 34/33/33.
+    for h in &xs {
+        fund::deposit(db, &sys(), h.house_id, 1, "业主", d("2026-02-01")).await.unwrap();
+    }
+    let parts = fund::allocate_interest(db, &sys(), xl, 100, d("2026-06-30")).await.unwrap();
+    assert_eq!(parts.iter().map(|p| p.1).collect::<Vec<_>>(), vec![34, 33, 33]);
+    assert_eq!(fund::account_balance(db, &sys(), xl, today).await.unwrap(), 103);
+    assert!(fund::deposit(db, &sys(), xs[0].house_id, 0, "业主", today).await.is_err());
+    assert!(fund::deposit(db, &sys(), xs[0].house_id, 5, " ", today).await.is_err());
+
+    // Sale: the balance stays with the house, the owner changes, out and in are equal.
+    let moved = fund::transfer_on_sale(db, &sys(), xs[0].house_id, "新业主甲", d("2026-08-01")).await.unwrap();
+    assert_eq!(moved, 35);
+    let h = fund::household(db, &sys(), xs[0].house_id, today).await.unwrap();
+    assert_eq!((h.balance, h.owner_snapshot.as_str()), (35, "新业主甲"));
+    // Demolition refunds the balance and closes the account.
+    assert_eq!(fund::refund_on_demolition(db, &sys(), xs[1].house_id, d("2026-09-01")).await.unwrap(), 34);
+    assert!(fund::deposit(db, &sys(), xs[1].house_id, 5, "业主", today).await.is_err());
+    assert_eq!(fund::account_balance(db, &sys(), xl, today).await.unwrap(), 69);
+    // Everyone is below 30% of 2 800 元.
+    assert_eq!(fund::top_up_list(db, &sys(), xl, today).await.unwrap().len(), 2);
+    fund::deposit(db, &sys(), xs[2].house_id, 84_000, "业主", d("2026-10-01")).await.unwrap();
+    let top = fund::top_up_list(db, &sys(), xl, today).await.unwrap();
+    assert_eq!(top.iter().map(|t| (t.house_id, t.amount)).collect::<Vec<_>>(), vec![(xs[0].house_id, 280_000 - 35)]);
+
+    let s = fund::household_statement(db, &sys(), xs[0].house_id, 2026, today).await.unwrap();
+    assert_eq!((s.opening, s.deposits, s.interest, s.uses, s.other, s.closing), (0, 1, 34, 0, 0, 35));
+    let e = fund::estate_statement(db, &sys(), xl, 2026, today).await.unwrap();
+    assert_eq!((e.deposits, e.interest, e.other, e.closing), (84_003, 100, -34, 84_069));
+    let next = fund::estate_statement(db, &sys(), xl, 2027, today).await.unwrap();
+    assert_eq!((next.opening, next.closing), (84_069, 84_069));
+    assert_verified(db).await;
+}
+
+#[tokio::test]
+async fn fund_use_by_vote_and_by_emergency_with_exact_shares() {
+    let t = TestDb::new().await;
+    let db = &t.db;
+    let (ca, _) = fund_fixture(db).await;
+    let today = fixture_today();
+    let (h101, h102, h0201, s01) = (house_id(db, ca, "101").await, house_id(db, ca, "102").await, house_id(db, ca, "0201").await, house_id(db, ca, "S01").await);
+    for h in [h101, h102, h0201, s01] {
+        fund::deposit(db, &sys(), h, 200_000, "业主", d("2026-03-01")).await.unwrap();
+    }
+    let u = NewFundUse { project: "1 号楼屋面防水".into(), budget: 120_000, house_ids: vec![h101, h102, h0201], emergency: None };
+    let uid = fund::apply_use(db, &sys(), ca, &u, today).await.unwrap();
+    // Paying before the owners' vote is refused.
+    assert!(fund::pay(db, &sys(), uid, 100_000, "某建筑公司", today).await.is_err());
+    let opens = d("2026-12-14");
+    let vid = fund::submit_to_vote(db, &sys(), uid, opens, d("2026-12-28"), today).await.unwrap();
+    assert!(fund::decide(db, &sys(), uid, today).await.is_err(), "no result yet");
+    assembly::announce(db, &sys(), vid, today).await.unwrap();
+    let totals = assembly::open(db, &sys(), vid, opens).await.unwrap();
+    // Only the houses in scope vote: 101 (couple), 102 (李强), 0201 (developer).
+    assert_eq!((totals.area, totals.heads), (8000 + 7525 + 10000, 3));
+    let li = owner_id(db, "李强").await;
+    let ma = owner_id(db, "马明").await.min(owner_id(db, "杨芳").await);
+    for v in [VoterId::Owner(li), VoterId::Owner(ma), VoterId::Developer] {
+        assembly::cast(db, &sys(), vid, &Method::Paper { voter: v, attachment_id: None }, &choices(&[(1, Choice::Agree)]), opens).await.unwrap();
+    }
+    assembly::close(db, &sys(), vid, opens).await.unwrap();
+    assembly::publish(db, &sys(), vid, opens).await.unwrap();
+    assert_eq!(fund::decide(db, &sys(), uid, opens).await.unwrap(), FundUseState::Approved);
+    assert!(fund::pay(db, &sys(), uid, 120_001, "某建筑公司", opens).await.is_err(), "over budget");
+    fund::pay(db, &sys(), uid, 100_000, "某建筑公司", opens).await.unwrap();
+    let shares = fund::charge(db, &sys(), uid, opens).await.unwrap();
+    // 100 000 fen over 80 / 75.25 / 100 m²: largest remainders go to 102, then 101.
+    assert_eq!(shares, vec![(h101, 31_342), (h102, 29_481), (h0201, 39_177)]);
+    for (h, s) in &shares {
+        assert_eq!(fund::household(db, &sys(), *h, opens).await.unwrap().balance, 200_000 - s);
+    }
+    assert_eq!(fund::household(db, &sys(), s01, opens).await.unwrap().balance, 200_000);
+    fund::disclose(db, &sys(), uid, opens).await.unwrap();
+    assert_eq!(fund::get_use(db, &sys(), uid, opens).await.unwrap().state(), FundUseState::Disclosed);
+    let st = fund::estate_statement(db, &sys(), ca, 2026, opens).await.unwrap();
+    assert_eq!((st.deposits, st.uses, st.closing), (800_000, -100_000, 700_000));
+
+    // Emergency: no vote; the street office confirms.
+    let users = wuye_store::testing::fixture_users(db).await;
+    assert!(users.iter().any(|u| u.0 == "street_fh"));
+    let street = wuye_store::account::login(db, "street_fh", FIXTURE_PASSWORD).await.unwrap().unwrap().1.access;
+    let e = NewFundUse { project: "电梯困人抢修".into(), budget: 9_999, house_ids: vec![h101, s01], emergency: Some(EmergencyKind::ElevatorFailure) };
+    let eid = fund::apply_use(db, &sys(), ca, &e, opens).await.unwrap();
+    assert!(fund::submit_to_vote(db, &sys(), eid, opens, opens, opens).await.is_err());
+    assert!(fund::confirm_emergency(db, &street, eid, opens).await.is_ok());
+    assert_eq!(fund::get_use(db, &sys(), eid, opens).await.unwrap().confirmed_by, "street_fh");
+    fund::pay(db, &sys(), eid, 9_999, "电梯维保公司", opens).await.unwrap();
+    let shares = fund::charge(db, &sys(), eid, opens).await.unwrap();
+    assert_eq!(shares.iter().map(|s| s.1).sum::<i64>(), 9_999);
+    fund::disclose(db, &sys(), eid, opens).await.unwrap();
+    assert_verified(db).await;
+}
+
+#[tokio::test]
+async fn fund_verify_after_every_step_of_a_random_sequence() {
+    let t = TestDb::new().await;
+    let db = &t.db;
+    let (ca, xl) = fund_fixture(db).await;
+    let today = fixture_today();
+    let mut houses = Vec::new();
+    for e in [ca, xl] {
+        houses.extend(fund::households(db, &sys(), e, today).await.unwrap().into_iter().map(|h| (e, h.house_id)));
+    }
+    let mut rng = Rng(0x00f0_2026_0001);
+    let mut closed = BTreeSet::new();
+    let mut day = d("2026-01-15");
+    for step in 0..200 {
+        day = day.succ_opt().unwrap();
+        let (estate, house) = houses[rng.below(houses.len() as u64) as usize];
+        let r = match rng.below(10) {
+            0..=3 => fund::deposit(db, &sys(), house, 1 + rng.below(500_000) as i64, "业主", day).await.map(|_| ()),
+            4 | 5 => fund::allocate_interest(db, &sys(), estate, 1 + rng.below(10_000) as i64, day).await.map(|_| ()),
+            6 | 7 => {
+                let scope: Vec<i64> = houses.iter().filter(|h| h.0 == estate && rng.below(2) == 0).map(|h| h.1).collect();
+                let budget = 1 + rng.below(300_000) as i64;
+                match fund::apply_use(db, &sys(), estate, &NewFundUse { project: format!("维修 {step}"), budget, house_ids: scope, emergency: Some(EmergencyKind::Other) }, day).await {
+                    Ok(id) => {
+                        fund::confirm_emergency(db, &sys(), id, day).await.unwrap();
+                        fund::pay(db, &sys(), id, budget, "施工单位", day).await.unwrap();
+                        fund::charge(db, &sys(), id, day).await.map(|_| ())
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            8 => fund::transfer_on_sale(db, &sys(), house, &format!("买受人{step}"), day).await.map(|_| ()),
+            _ => {
+                if rng.below(4) == 0 {
+                    closed.insert(house);
+                    fund::refund_on_demolition(db, &sys(), house, day).await.map(|_| ())
+                } else {
+                    Ok(())
+                }
+            }
+        };
+        // Refusals (closed account, short balance, empty scope) are fine; they write nothing.
+        if let Err(e) = r {
+            assert!(matches!(e, StoreError::Invalid(_)), "step {step}: {e}");
+        }
+        let (checked, bad) = fund::verify(db).await.unwrap();
+        assert!(bad.is_empty(), "step {step}: {bad:?}");
+        assert_eq!((checked.accounts, checked.households), (2, 7));
+    }
+    // A household balance changed behind the ledger's back is named.
+    let (e, h) = houses.iter().copied().find(|h| !closed.contains(&h.1)).unwrap();
+    on!(db, p => sqlx::query("UPDATE fund_households SET balance = balance + 7 WHERE house_id = $1").bind(h).execute(p).await.map(|_| ())).unwrap();
+    let (_, bad) = fund::verify(db).await.unwrap();
+    assert_eq!(bad.len(), 2, "{bad:?}");
+    assert!(bad.iter().any(|m| m.house_id == Some(h) && m.actual - m.expected == 7), "{bad:?}");
+    assert!(bad.iter().any(|m| m.house_id.is_none() && m.estate_id == e));
+    assert!(bad[0].to_string().contains(&format!("小区 #{e}")));
+}
