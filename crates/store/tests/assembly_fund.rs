@@ -347,7 +347,7 @@ async fn fund_accounts_interest_and_statements_in_exact_fen() {
     // (the 45 元 rate of 兴庆区 only applies from 2027).
     let h101 = house_id(db, ca, "101").await;
     assert_eq!(fund::household(db, &sys(), h101, today).await.unwrap().initial_deposit, 800_000);
-    assert_eq!(fund::household(db, &sys(), h101, today).await.unwrap().owner_snapshot, "杨芳".min("马明"));
+    assert_eq!(fund::household(db, &sys(), h101, today).await.unwrap().owner_snapshot, "杨芳", "the smallest name of the co-owners");
     let xs = fund::households(db, &sys(), xl, today).await.unwrap();
     assert!(xs.iter().all(|h| h.initial_deposit == 280_000 && h.balance == 0));
     assert!(matches!(fund::open_accounts(db, &sys(), xl, today).await, Err(StoreError::Conflict(_))));
