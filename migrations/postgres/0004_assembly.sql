@@ -94,7 +94,18 @@ CREATE TABLE counted_choices (
     voter_key TEXT NOT NULL,
     matter_no BIGINT NOT NULL,
     choice    TEXT NOT NULL,                     -- agree | disagree | abstain
+    area      BIGINT NOT NULL,                   -- the voter's frozen area (vote_electorate.area)
     PRIMARY KEY (vote_id, voter_key, matter_no)
+);
+-- The tally reads this index alone, already grouped (no join, no sort).
+CREATE INDEX counted_choices_tally ON counted_choices(vote_id, matter_no, choice, area);
+
+-- Which voter an owner belongs to, for online ballots (one row per owner of the roll).
+CREATE TABLE vote_voter_owners (
+    vote_id   BIGINT NOT NULL REFERENCES votes(id) ON DELETE CASCADE,
+    owner_id  BIGINT NOT NULL,
+    voter_key TEXT NOT NULL,
+    PRIMARY KEY (vote_id, owner_id)
 );
 
 CREATE TABLE vote_published (

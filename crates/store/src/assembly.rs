@@ -429,6 +429,15 @@ pub async fn open(db: &Db, a: &Access, vote_id: i64, today: NaiveDate) -> Result
             }
             q.execute(&mut *tx).await?;
         }
+        let owners: Vec<(i64, String)> = electorate.voters.iter().flat_map(|v| v.owner_ids.iter().map(move |o| (*o, v.id.code()))).collect();
+        for chunk in owners.chunks(batch_rows(3)) {
+            let sql = multi_insert_for(backend, "INSERT INTO vote_voter_owners (vote_id, owner_id, voter_key)", 3, chunk.len());
+            let mut q = sqlx::query(dynamic(sql));
+            for (owner, key) in chunk {
+                q = q.bind(vote_id).bind(*owner).bind(key);
+            }
+            q.execute(&mut *tx).await?;
+        }
         sqlx::query("UPDATE votes SET total_area = $1, total_heads = $2, silent_clause = $3 WHERE id = $4")
             .bind(electorate.totals.area).bind(electorate.totals.heads).bind(&clause).bind(vote_id).execute(&mut *tx).await?;
         audit!(tx, a.actor(), "open", "vote", vote_id, None, Some(serde_json::json!({"opened_on": today, "total_area": electorate.totals.area, "total_heads": electorate.totals.heads})));
@@ -533,21 +542,23 @@ pub async fn cast(db: &Db, a: &Access, vote_id: i64, method: &Method, choices: &
         if today > closes_on {
             return Err(StoreError::Invalid(format!("表决 #{vote_id} 已于 {closes_on} 截止，不能再投票")));
         }
-        let voter: VoterId = match method {
+        let (voter, area): (VoterId, i64) = match method {
             Method::Online => {
                 let owner = owner_scope.ok_or_else(|| StoreError::Forbidden("网上投票须由业主本人登录提交".into()))?;
-                let key: Option<String> = sqlx::query_scalar("SELECT voter_key FROM vote_electorate WHERE vote_id = $1 AND owner_ids LIKE $2")
-                    .bind(vote_id).bind(format!("%,{owner},%")).fetch_optional(&mut *tx).await?;
-                let key = key.ok_or_else(|| StoreError::Forbidden(format!("您不在表决 #{vote_id} 的表决名册中（名册在开始投票时冻结）")))?;
-                VoterId::parse(&key).ok_or_else(|| StoreError::Invalid(format!("名册中的投票人编号「{key}」无效")))?
+                let row: Option<(String, i64)> = sqlx::query_as(
+                    "SELECT e.voter_key, e.area FROM vote_voter_owners o JOIN vote_electorate e ON e.vote_id = o.vote_id AND e.voter_key = o.voter_key
+                     WHERE o.vote_id = $1 AND o.owner_id = $2")
+                    .bind(vote_id).bind(owner).fetch_optional(&mut *tx).await?;
+                let (key, area) = row.ok_or_else(|| StoreError::Forbidden(format!("您不在表决 #{vote_id} 的表决名册中（名册在开始投票时冻结）")))?;
+                (VoterId::parse(&key).ok_or_else(|| StoreError::Invalid(format!("名册中的投票人编号「{key}」无效")))?, area)
             }
             Method::Proxy { voter, .. } | Method::Paper { voter, .. } => {
-                let known: Option<String> = sqlx::query_scalar("SELECT voter_key FROM vote_electorate WHERE vote_id = $1 AND voter_key = $2")
+                let area: Option<i64> = sqlx::query_scalar("SELECT area FROM vote_electorate WHERE vote_id = $1 AND voter_key = $2")
                     .bind(vote_id).bind(voter.code()).fetch_optional(&mut *tx).await?;
-                if known.is_none() {
+                let Some(area) = area else {
                     return Err(StoreError::Forbidden(format!("投票人 {voter} 不在表决 #{vote_id} 的表决名册中")));
-                }
-                *voter
+                };
+                (*voter, area)
             }
         };
         let key = voter.code();
@@ -563,8 +574,8 @@ pub async fn cast(db: &Db, a: &Access, vote_id: i64, method: &Method, choices: &
         sqlx::query("UPDATE counted_ballots SET ballot_id = $1 WHERE vote_id = $2 AND voter_key = $3").bind(ballot_id).bind(vote_id).bind(&key).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM counted_choices WHERE vote_id = $1 AND voter_key = $2").bind(vote_id).bind(&key).execute(&mut *tx).await?;
         for (no, c) in choices {
-            sqlx::query("INSERT INTO counted_choices (vote_id, voter_key, matter_no, choice) VALUES ($1,$2,$3,$4)")
-                .bind(vote_id).bind(&key).bind(*no as i64).bind(c.code()).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO counted_choices (vote_id, voter_key, matter_no, choice, area) VALUES ($1,$2,$3,$4,$5)")
+                .bind(vote_id).bind(&key).bind(*no as i64).bind(c.code()).bind(area).execute(&mut *tx).await?;
         }
         audit!(tx, a.actor(), "cast", "vote", vote_id, None, Some(serde_json::json!({"ballot_id": ballot_id, "voter": key, "method": method.code()})));
         tx.commit().await?;
@@ -661,9 +672,8 @@ async fn tally_vote(db: &Db, v: &Vote) -> Result<Vec<MatterResult>> {
     let (area, heads): (i64, i64) = on!(db, p => sqlx::query_as("SELECT CAST(COALESCE(SUM(area), 0) AS BIGINT), COUNT(*) FROM vote_electorate WHERE vote_id = $1")
         .bind(v.id).fetch_one(p).await)?;
     let rows: Vec<(i64, String, i64, i64)> = on!(db, p => sqlx::query_as(
-        "SELECT c.matter_no, c.choice, CAST(SUM(e.area) AS BIGINT), COUNT(*) FROM counted_choices c
-         JOIN vote_electorate e ON e.vote_id = c.vote_id AND e.voter_key = c.voter_key
-         WHERE c.vote_id = $1 GROUP BY c.matter_no, c.choice")
+        "SELECT matter_no, choice, CAST(SUM(area) AS BIGINT), COUNT(*) FROM counted_choices
+         WHERE vote_id = $1 GROUP BY matter_no, choice")
         .bind(v.id).fetch_all(p).await)?;
     let mut sums: HashMap<u32, MatterSums> = HashMap::new();
     for (no, choice, area, heads) in rows {
