@@ -45,6 +45,17 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 20)]
         warmup: usize,
     },
+    /// Tally of one estate's vote (N houses, most owners voting) against the raw SQL
+    /// aggregate it is built on; prints median and p95 (target: under 100 ms at 50,000).
+    Tally {
+        #[arg(long, default_value_t = 50_000)]
+        houses: u64,
+        #[arg(long, value_enum)]
+        backend: Option<BenchBackend>,
+        /// Timed tallies (after three warm-up runs).
+        #[arg(long, default_value_t = 30)]
+        runs: usize,
+    },
     /// Throughput of an authenticated page listing 50 estates against a bare axum route
     /// doing one primary-key query, same database, same run; prints the ratio.
     Auth {
@@ -73,6 +84,7 @@ pub enum BenchBackend {
 pub async fn run(cmd: BenchCmd, data_dir: &Path) -> Result<()> {
     match cmd {
         BenchCmd::Import { houses, backend, seed, requests, warmup } => bench_import(data_dir, houses, backend, seed, requests, warmup).await,
+        BenchCmd::Tally { houses, backend, runs } => crate::bench_assembly::bench_tally(data_dir, houses, backend, runs).await,
         BenchCmd::Auth { houses, backend, seed, seconds, connections } => crate::bench_auth::bench_auth(data_dir, houses, backend, seed, seconds, connections).await,
     }
 }
@@ -180,22 +192,22 @@ impl Progress for Timeline {
 }
 
 /// buildings (id, estate_id, no, floors, has_elevator)
-type RawBuilding = (i64, i64, String, Option<i32>, Option<bool>);
+pub(crate) type RawBuilding = (i64, i64, String, Option<i32>, Option<bool>);
 /// houses (id, estate_id, building_id, unit_id, room_no, floor, building_area, exclusive_area, house_use, status)
-type RawHouse = (i64, i64, i64, i64, String, i32, i64, i64, &'static str, &'static str);
+pub(crate) type RawHouse = (i64, i64, i64, i64, String, i32, i64, i64, &'static str, &'static str);
 /// owners (id, owner_key, kind, name, id_number_enc, id_number_hash, id_number_mask, uscc,
 /// phone_enc, phone_hash, phone_mask): the same protected values the import writes,
 /// computed before the raw insert is timed.
-type RawOwner = (i64, String, &'static str, String, Option<Protected>, Option<String>, Option<Protected>);
+pub(crate) type RawOwner = (i64, String, &'static str, String, Option<Protected>, Option<String>, Option<Protected>);
 
 /// The rows of a raw insert, with ids assigned up front.
 #[derive(Default)]
-struct Raw {
-    buildings: Vec<RawBuilding>,
-    units: Vec<(i64, i64, String)>,
-    houses: Vec<RawHouse>,
-    owners: Vec<RawOwner>,
-    ownerships: Vec<(i64, i64)>,
+pub(crate) struct Raw {
+    pub(crate) buildings: Vec<RawBuilding>,
+    pub(crate) units: Vec<(i64, i64, String)>,
+    pub(crate) houses: Vec<RawHouse>,
+    pub(crate) owners: Vec<RawOwner>,
+    pub(crate) ownerships: Vec<(i64, i64)>,
 }
 
 fn raw_rows(plan: &Plan, estate_ids: &HashMap<(String, String), i64>) -> Result<Raw> {
@@ -275,7 +287,7 @@ macro_rules! raw_batches {
     }};
 }
 
-async fn raw_insert(db: &Db, raw: &Raw) -> Result<()> {
+pub(crate) async fn raw_insert(db: &Db, raw: &Raw) -> Result<()> {
     on!(db, p => {
         let mut tx = wuye_store::begin_write!(db, p)?;
         raw_batches!(tx, "INSERT INTO buildings (id, estate_id, no, floors, has_elevator)", 5, raw.buildings,
@@ -332,7 +344,7 @@ async fn clear_houses(db: &Db) -> Result<()> {
 }
 
 /// After the raw insert: house counts and (PostgreSQL) identity sequences, as the app needs.
-async fn after_raw(db: &Db) -> Result<()> {
+pub(crate) async fn after_raw(db: &Db) -> Result<()> {
     on!(db, p => sqlx::query("UPDATE estates SET house_count = (SELECT COUNT(*) FROM houses h WHERE h.estate_id = estates.id)").execute(p).await.map(|_| ()))?;
     if let Db::Postgres(p) = db {
         for t in ["buildings", "units", "houses", "owners"] {

@@ -4,6 +4,7 @@
 
 mod bench;
 mod bench_auth;
+mod bench_assembly;
 mod config;
 
 /// mimalloc instead of the system allocator: a large import keeps millions of small
@@ -108,6 +109,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: AuditCmd,
     },
+    /// The special maintenance fund.
+    Fund {
+        #[command(subcommand)]
+        cmd: FundCmd,
+    },
     /// The key that encrypts ID numbers and phones.
     Key {
         #[command(subcommand)]
@@ -161,6 +167,14 @@ enum TokenCmd {
     },
     /// Revokes a token by its number.
     Revoke { id: i64 },
+}
+
+#[derive(Subcommand)]
+enum FundCmd {
+    /// Checks the double entry of every estate: household balances sum to the fund
+    /// account's balance, and every balance equals the sum of its entries. Prints each
+    /// mismatch (estate and house) and exits with 1 if there is one.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -420,6 +434,19 @@ async fn run(cli: Cli) -> Result<()> {
                     eprintln!("{b}");
                     std::process::exit(1);
                 }
+            }
+        }
+        Cmd::Fund { cmd: FundCmd::Verify } => {
+            let db = open(&cli.data_dir).await?;
+            let (checked, bad) = wuye_store::fund::verify(&db).await?;
+            if bad.is_empty() {
+                println!("OK：维修资金账户 {} 个、分户账 {} 户、流水 {} 条，全部平衡", checked.accounts, checked.households, checked.entries);
+            } else {
+                for m in &bad {
+                    eprintln!("{m}");
+                }
+                eprintln!("维修资金账目不平：{} 处不符（账户 {} 个、分户账 {} 户、流水 {} 条）", bad.len(), checked.accounts, checked.households, checked.entries);
+                std::process::exit(1);
             }
         }
         Cmd::Key { cmd: KeyCmd::Generate } => println!("{}", wuye_store::pii::generate_key_hex()),

@@ -220,6 +220,15 @@ pub enum Resource {
     User,
     /// The audit trail.
     Audit,
+    /// Owners' assembly: covenant, committee, votes and ballots. `View` lets an owner see
+    /// and cast their own ballot online; `Edit` enters paper and proxy ballots and runs a
+    /// vote's lifecycle; `Create` drafts votes.
+    Vote,
+    /// The maintenance fund. `View` reads accounts and uses (an owner: their own household
+    /// accounts); `Create` manages fund-use applications (the owners' committee); `Edit`
+    /// keeps the ledger: accounts, deposits, interest, transfers, refunds (the housing
+    /// authority).
+    Fund,
 }
 
 /// What is done.
@@ -240,8 +249,16 @@ pub fn allows(role: Role, action: Action, res: Resource) -> bool {
     use Resource::*;
     match role {
         Role::Admin => true,
-        Role::Regulator => !matches!(res, User | Audit),
+        Role::Regulator => match res {
+            User | Audit => false,
+            Vote => matches!(action, View | Export),
+            Fund => matches!(action, View | Export | Edit),
+            _ => true,
+        },
         Role::Street => match res {
+            // A street office or community views votes and fund use in its region, and
+            // confirms emergency uses (checked by the store on the role itself).
+            Vote | Fund => matches!(action, View | Export),
             Dashboard | Estate | House | Owner => true,
             Enterprise | Contract => matches!(action, View | Export),
             Import => matches!(action, View | Create),
@@ -253,10 +270,16 @@ pub fn allows(role: Role, action: Action, res: Resource) -> bool {
             House | Owner => true,
             Enterprise => action == View || (role == Role::EnterpriseManager && action == Edit),
             Import => matches!(action, View | Create),
-            Dashboard | User | Audit => false,
+            Fund => action == View,
+            Dashboard | User | Audit | Vote => false,
         },
-        Role::Committee => matches!((res, action), (Estate | House | Owner | Enterprise | Contract, View | Export)),
-        Role::Owner => matches!((res, action), (Estate | House | Owner | Enterprise | Contract, View)),
+        Role::Committee => match res {
+            Estate | House | Owner | Enterprise | Contract => matches!(action, View | Export),
+            Vote => true,
+            Fund => matches!(action, View | Export | Create),
+            _ => false,
+        },
+        Role::Owner => matches!((res, action), (Estate | House | Owner | Enterprise | Contract | Vote | Fund, View)),
         Role::Utility | Role::Mediator => false,
     }
 }
@@ -330,6 +353,17 @@ mod tests {
         assert!(!allows(Role::Owner, Action::Export, Resource::House));
         assert!(!allows(Role::Utility, Action::View, Resource::Estate));
         assert_eq!(may_unmask(Role::EnterpriseStaff), (false, true));
+        // Votes and the fund.
+        assert!(allows(Role::Committee, Action::Edit, Resource::Vote));
+        assert!(allows(Role::Committee, Action::Create, Resource::Fund));
+        assert!(!allows(Role::Committee, Action::Edit, Resource::Fund), "the ledger is the housing authority's");
+        assert!(allows(Role::Owner, Action::View, Resource::Vote));
+        assert!(!allows(Role::Owner, Action::Edit, Resource::Vote));
+        assert!(!allows(Role::Regulator, Action::Edit, Resource::Vote));
+        assert!(allows(Role::Street, Action::View, Resource::Fund));
+        assert!(allows(Role::EnterpriseStaff, Action::View, Resource::Fund));
+        assert!(!allows(Role::EnterpriseStaff, Action::View, Resource::Vote));
+        assert!(!allows(Role::Department, Action::View, Resource::Fund));
         assert_eq!(may_unmask(Role::Committee), (false, false));
     }
 

@@ -2,8 +2,10 @@
 //! No I/O here: no database, no files, no clock (callers pass "today").
 
 pub mod account;
+pub mod assembly;
 pub mod audit;
 pub mod coverage;
+pub mod fund;
 pub mod ids;
 pub mod ledger;
 pub mod region;

@@ -39,6 +39,7 @@ macro_rules! code_enum {
         }
     };
 }
+pub(crate) use code_enum;
 
 code_enum! {
     /// Kind of estate (小区类型).

@@ -5,11 +5,13 @@
 
 pub mod access;
 pub mod account;
+pub mod assembly;
 pub mod audit;
 pub mod cache;
 pub mod db;
 pub mod demo;
 pub mod export;
+pub mod fund;
 pub mod import;
 pub mod pii;
 pub mod region;
