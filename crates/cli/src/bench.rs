@@ -56,6 +56,14 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 30)]
         runs: usize,
     },
+    /// Interest allocated over N household accounts (estates of 5,000) through the real
+    /// path against a raw batched update of the same rows; prints the ratio (target ≥ 0.5).
+    Interest {
+        #[arg(long, default_value_t = 1_000_000)]
+        households: u64,
+        #[arg(long, value_enum)]
+        backend: Option<BenchBackend>,
+    },
     /// Throughput of an authenticated page listing 50 estates against a bare axum route
     /// doing one primary-key query, same database, same run; prints the ratio.
     Auth {
@@ -84,6 +92,7 @@ pub enum BenchBackend {
 pub async fn run(cmd: BenchCmd, data_dir: &Path) -> Result<()> {
     match cmd {
         BenchCmd::Import { houses, backend, seed, requests, warmup } => bench_import(data_dir, houses, backend, seed, requests, warmup).await,
+        BenchCmd::Interest { households, backend } => crate::bench_fund::bench_interest(data_dir, households, backend).await,
         BenchCmd::Tally { houses, backend, runs } => crate::bench_assembly::bench_tally(data_dir, houses, backend, runs).await,
         BenchCmd::Auth { houses, backend, seed, seconds, connections } => crate::bench_auth::bench_auth(data_dir, houses, backend, seed, seconds, connections).await,
     }

@@ -5,6 +5,7 @@
 mod bench;
 mod bench_auth;
 mod bench_assembly;
+mod bench_fund;
 mod config;
 
 /// mimalloc instead of the system allocator: a large import keeps millions of small

@@ -12,7 +12,7 @@
 use crate::access::Access;
 use crate::assembly::{NewVote, estate_in_scope, insert_vote, validate_vote};
 use crate::audit::snapshot;
-use crate::db::{Db, Result, StoreError, dynamic};
+use crate::db::{Db, Result, StoreError, batch_rows, dynamic, multi_insert_for};
 use crate::{audit, begin_write, on};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -32,6 +32,13 @@ macro_rules! post {
         sqlx::query("UPDATE fund_accounts SET balance = balance + $1 WHERE estate_id = $2").bind($amount).bind($estate).execute(&mut *$tx).await?;
         id
     }};
+}
+
+/// `UPDATE fund_households … FROM (VALUES ($1,$2), …)`: adds each `(house_id, amount)` pair's
+/// amount (fen) to that household's balance, in one statement on both backends.
+pub fn add_to_balances_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
+    format!("UPDATE fund_households SET balance = balance + v.column2 FROM (VALUES {}) AS v WHERE fund_households.house_id = v.column1", values.join(", "))
 }
 
 fn fund_err(field: &str, e: impl std::fmt::Display) -> StoreError {
@@ -98,9 +105,13 @@ pub async fn open_accounts(db: &Db, a: &Access, estate_id: i64, opened_on: Naive
             return Err(StoreError::Conflict(format!("小区 #{estate_id} 的维修资金账户已开立")));
         }
         sqlx::query("INSERT INTO fund_accounts (estate_id, balance, opened_on) VALUES ($1, 0, $2)").bind(estate_id).bind(opened_on).execute(&mut *tx).await?;
-        for (hid, deposit, owner) in &rows {
-            sqlx::query("INSERT INTO fund_households (house_id, estate_id, initial_deposit, balance, owner_snapshot) VALUES ($1,$2,$3,0,$4)")
-                .bind(hid).bind(estate_id).bind(deposit).bind(owner).execute(&mut *tx).await?;
+        for chunk in rows.chunks(batch_rows(5)) {
+            let sql = multi_insert_for(db.backend(), "INSERT INTO fund_households (house_id, estate_id, initial_deposit, balance, owner_snapshot)", 5, chunk.len());
+            let mut q = sqlx::query(dynamic(sql));
+            for (hid, deposit, owner) in chunk {
+                q = q.bind(*hid).bind(estate_id).bind(*deposit).bind(0i64).bind(owner.as_str());
+            }
+            q.execute(&mut *tx).await?;
         }
         let total: i64 = rows.iter().map(|r| r.1).sum();
         audit!(tx, a.actor(), "open_accounts", "fund_account", estate_id, None, Some(serde_json::json!({"households": rows.len(), "initial_deposits": total})));
@@ -192,13 +203,26 @@ pub async fn allocate_interest(db: &Db, a: &Access, estate_id: i64, total: i64, 
             .bind(estate_id).fetch_all(&mut *tx).await?;
         let weights: Vec<i64> = rows.iter().map(|r| r.1.max(0)).collect();
         let parts = allocate(total, &weights).map_err(|e| fund_err("利息分配", e))?;
-        let mut out = Vec::with_capacity(rows.len());
-        for ((hid, _), part) in rows.iter().zip(parts) {
-            if part != 0 {
-                post!(tx, estate_id, *hid, "interest", part, date, "", "按分户账余额比例分配利息", "interest", None::<i64>);
+        let out: Vec<(i64, i64)> = rows.iter().zip(parts).map(|((hid, _), part)| (*hid, part)).collect();
+        // Batched: the entries in multi-row INSERTs, the balances in one UPDATE … FROM (VALUES …)
+        // per batch, the estate account once.
+        let posted: Vec<(i64, i64)> = out.iter().copied().filter(|(_, part)| *part != 0).collect();
+        for chunk in posted.chunks(batch_rows(9)) {
+            let sql = multi_insert_for(db.backend(), "INSERT INTO fund_entries (estate_id, house_id, kind, amount, entry_date, payer, memo, ref_type, ref_id)", 9, chunk.len());
+            let mut q = sqlx::query(dynamic(sql));
+            for (hid, part) in chunk {
+                q = q.bind(estate_id).bind(*hid).bind("interest").bind(*part).bind(date).bind("").bind("按分户账余额比例分配利息").bind("interest").bind(None::<i64>);
             }
-            out.push((*hid, part));
+            q.execute(&mut *tx).await?;
         }
+        for chunk in posted.chunks(batch_rows(2)) {
+            let mut q = sqlx::query(dynamic(add_to_balances_sql(chunk.len())));
+            for (hid, part) in chunk {
+                q = q.bind(*hid).bind(*part);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        sqlx::query("UPDATE fund_accounts SET balance = balance + $1 WHERE estate_id = $2").bind(total).bind(estate_id).execute(&mut *tx).await?;
         audit!(tx, a.actor(), "allocate_interest", "fund_account", estate_id, None, Some(serde_json::json!({"total": total, "date": date, "households": out.len()})));
         tx.commit().await?;
         Ok::<Vec<(i64, i64)>, StoreError>(out)
