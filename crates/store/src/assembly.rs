@@ -211,8 +211,9 @@ pub struct NewVote {
     pub matters: Vec<(MatterKind, String)>,
 }
 
-/// A vote as recorded.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+/// A vote as recorded. Areas in hundredths of m²; the totals are the electorate's,
+/// frozen when the vote opens (0 before).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Vote {
     pub id: i64,
     pub estate_id: i64,
@@ -311,6 +312,25 @@ pub async fn get_vote(db: &Db, a: &Access, id: i64, today: NaiveDate) -> Result<
     a.require(Action::View, Resource::Vote)?;
     let sql = format!("SELECT {VOTE_COLS} FROM votes v JOIN estates e ON e.id = v.estate_id WHERE v.id = $1 AND {}", a.estates_sql("e", today));
     on!(db, p => sqlx::query_as::<_, Vote>(dynamic(sql)).bind(id).fetch_optional(p).await)?.ok_or(StoreError::NotFound)
+}
+
+/// The votes of an estate in the caller's scope, newest first. Drafts are shown only to
+/// those who run votes (`Edit` on votes): owners see a vote once it is announced.
+pub async fn list_votes(db: &Db, a: &Access, estate_id: i64, today: NaiveDate) -> Result<Vec<Vote>> {
+    a.require(Action::View, Resource::Vote)?;
+    estate_in_scope(db, a, estate_id, today).await?;
+    let drafts = if a.can(Action::Edit, Resource::Vote) { "" } else { " AND v.state <> 'draft'" };
+    let sql = format!("SELECT {VOTE_COLS} FROM votes v JOIN estates e ON e.id = v.estate_id WHERE v.estate_id = $1 AND {}{drafts} ORDER BY v.id DESC", a.estates_sql("e", today));
+    Ok(on!(db, p => sqlx::query_as::<_, Vote>(dynamic(sql)).bind(estate_id).fetch_all(p).await)?)
+}
+
+/// The caller's own voter in a vote's frozen electorate (an owner's session), if any.
+pub async fn my_voter(db: &Db, a: &Access, vote_id: i64, today: NaiveDate) -> Result<Option<VoterId>> {
+    get_vote(db, a, vote_id, today).await?;
+    let Scope::Owner(owner) = a.scope() else { return Ok(None) };
+    let key: Option<String> = on!(db, p => sqlx::query_scalar("SELECT voter_key FROM vote_voter_owners WHERE vote_id = $1 AND owner_id = $2")
+        .bind(vote_id).bind(*owner).fetch_optional(p).await)?;
+    Ok(key.and_then(|k| VoterId::parse(&k)))
 }
 
 /// The matters of a vote, by number.
@@ -483,7 +503,7 @@ impl Method {
 }
 
 /// What a cast returns: the history row and the voter's receipt code for this ballot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CastReceipt {
     pub ballot_id: i64,
     pub voter: String,

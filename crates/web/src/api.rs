@@ -501,6 +501,119 @@ pub async fn import(State(s): State<AppState>, u: User, Path(layout): Path<Strin
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Owners' assembly votes
+
+/// One matter of a vote to draft.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MatterInput {
+    /// Which of the nine matters of Civil Code Art 278 ¶1.
+    pub kind: wuye_domain::assembly::MatterKind,
+    /// The text put to the owners.
+    pub text: String,
+}
+
+/// A vote to draft. The rule set defaults to the covenant's, else the Civil Code's.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct VoteInput {
+    pub title: String,
+    /// `civil_code_2021` or `pmr_2018_art12`; omitted: the covenant's.
+    pub rule_set_code: Option<String>,
+    /// At least 15 days after the day it is announced.
+    pub opens_on: NaiveDate,
+    pub closes_on: NaiveDate,
+    /// Numbered 1, 2, … in this order.
+    pub matters: Vec<MatterInput>,
+}
+
+/// A matter of a vote with its number and text.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatterText {
+    pub no: u32,
+    pub kind: wuye_domain::assembly::MatterKind,
+    pub text: String,
+}
+
+/// A vote with its matters and, when the caller may see them (the committee once open,
+/// everyone who sees the vote once published), the results per matter.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VoteDetail {
+    pub vote: wuye_store::assembly::Vote,
+    pub matters: Vec<MatterText>,
+    pub results: Option<Vec<wuye_domain::assembly::MatterResult>>,
+}
+
+/// A ballot. `online` (the default) is an owner's own ballot; `paper` and `proxy` are
+/// entered by the owners' committee for `voter` (`owner:17` or `developer`), `proxy`
+/// with the text of the written authorisation.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BallotInput {
+    /// online | paper | proxy
+    pub method: Option<String>,
+    /// Voter key in the frozen electorate (paper and proxy only).
+    pub voter: Option<String>,
+    /// The written authorisation (proxy only).
+    pub authorisation: Option<String>,
+    /// Choice per matter number, e.g. `{"1": "agree", "2": "abstain"}`.
+    #[schema(value_type = std::collections::BTreeMap<String, wuye_domain::assembly::Choice>)]
+    pub choices: std::collections::BTreeMap<u32, wuye_domain::assembly::Choice>,
+}
+
+#[utoipa::path(get, path = "/api/estates/{id}/votes", tag = "assembly", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<wuye_store::assembly::Vote>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn list_votes(State(s): State<AppState>, u: User, Path(id): Path<i64>) -> ApiResult<Json<Vec<wuye_store::assembly::Vote>>> {
+    Ok(Json(wuye_store::assembly::list_votes(&s.db, u.access(), id, s.today()).await?))
+}
+
+#[utoipa::path(post, path = "/api/estates/{id}/votes", tag = "assembly", params(("id" = i64, Path)), request_body = VoteInput,
+    responses((status = 201, body = Created), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn create_vote(State(s): State<AppState>, u: User, Path(id): Path<i64>, body: Bytes) -> ApiResult<Response> {
+    wuye_store::assembly::list_votes(&s.db, u.access(), id, s.today()).await?;
+    let v: VoteInput = parse_json(&body)?;
+    let nv = wuye_store::assembly::NewVote {
+        title: v.title,
+        rule_set_code: v.rule_set_code,
+        opens_on: v.opens_on,
+        closes_on: v.closes_on,
+        matters: v.matters.into_iter().map(|m| (m.kind, m.text)).collect(),
+    };
+    Ok(created(wuye_store::assembly::create_vote(&s.db, u.access(), id, &nv, s.today()).await?))
+}
+
+#[utoipa::path(get, path = "/api/votes/{id}", tag = "assembly", params(("id" = i64, Path)),
+    responses((status = 200, body = VoteDetail), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn get_vote(State(s): State<AppState>, u: User, Path(id): Path<i64>) -> ApiResult<Json<VoteDetail>> {
+    use wuye_domain::assembly::VoteState;
+    let a = u.access();
+    let vote = wuye_store::assembly::get_vote(&s.db, a, id, s.today()).await?;
+    let matters = wuye_store::assembly::matters(&s.db, a, id, s.today()).await?.into_iter().map(|(m, text)| MatterText { no: m.no, kind: m.kind, text }).collect();
+    let results = match vote.state() {
+        VoteState::Closed | VoteState::Published => wuye_store::assembly::tally(&s.db, a, id, s.today()).await.ok(),
+        _ => None,
+    };
+    Ok(Json(VoteDetail { vote, matters, results }))
+}
+
+#[utoipa::path(post, path = "/api/votes/{id}/ballots", tag = "assembly", params(("id" = i64, Path)), request_body = BallotInput,
+    responses((status = 200, body = wuye_store::assembly::CastReceipt), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn cast_ballot(State(s): State<AppState>, u: User, Path(id): Path<i64>, body: Bytes) -> ApiResult<Json<wuye_store::assembly::CastReceipt>> {
+    use wuye_domain::assembly::VoterId;
+    use wuye_store::assembly::Method;
+    wuye_store::assembly::get_vote(&s.db, u.access(), id, s.today()).await?;
+    let b: BallotInput = parse_json(&body)?;
+    let voter = || {
+        let v = b.voter.clone().unwrap_or_default();
+        VoterId::parse(&v).ok_or_else(|| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("voter: 无效的投票人编号「{v}」，应为 owner:编号 或 developer")))
+    };
+    let method = match b.method.as_deref().unwrap_or("online") {
+        "online" => Method::Online,
+        "paper" => Method::Paper { voter: voter()?, attachment_id: None },
+        "proxy" => Method::Proxy { voter: voter()?, authorisation: b.authorisation.clone().unwrap_or_default() },
+        m => return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("method: 应为 online、paper 或 proxy，而不是「{m}」"))),
+    };
+    Ok(Json(wuye_store::assembly::cast(&s.db, u.access(), id, &method, &b.choices, s.today()).await?))
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Wuye API", description = "物业 Wuye — residential property management governance platform. Money in fen, areas in hundredths of m², dates YYYY-MM-DD (Asia/Shanghai)."),
@@ -512,9 +625,10 @@ pub async fn import(State(s): State<AppState>, u: User, Path(layout): Path<Strin
         list_enterprises, get_enterprise, create_enterprise, update_enterprise,
         list_contracts, get_contract, create_contract, update_contract,
         import,
+        list_votes, create_vote, get_vote, cast_ballot,
     ),
     components(schemas(CellError)),
-    tags((name = "regions", description = "行政区划 and coverage figures"), (name = "registry", description = "小区、房屋、业主、企业、合同"), (name = "import", description = "台账导入"))
+    tags((name = "regions", description = "行政区划 and coverage figures"), (name = "registry", description = "小区、房屋、业主、企业、合同"), (name = "import", description = "台账导入"), (name = "assembly", description = "业主大会表决（民法典第二百七十八条）"))
 )]
 pub struct ApiDoc;
 

@@ -105,7 +105,7 @@ impl PageCtx {
     }
 
     /// Whether the caller's role may do `action` (view, create, edit, export) on
-    /// `resource` (estate, house, owner, enterprise, contract, import, user, audit); used to
+    /// `resource` (estate, house, owner, enterprise, contract, import, user, audit, vote); used to
     /// show only the buttons that will work.
     pub fn may(&self, action: &str, resource: &str) -> bool {
         let Some(role) = self.role_code else { return false };
@@ -126,6 +126,7 @@ impl PageCtx {
             "import" => Resource::Import,
             "user" => Resource::User,
             "audit" => Resource::Audit,
+            "vote" => Resource::Vote,
             _ => return false,
         };
         wuye_domain::account::allows(role, action, res)

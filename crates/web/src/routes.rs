@@ -2,7 +2,7 @@
 //! isolation test walks it for every role: a route cannot be added without being tested.
 
 use crate::AppState;
-use crate::pages::{account, admin, dashboard, import, registry as r};
+use crate::pages::{account, admin, dashboard, import, registry as r, votes as v};
 use crate::api;
 use axum::routing::{MethodRouter, delete, get, post, put};
 
@@ -27,6 +27,16 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/estates/{estate}/edit"),
     ("GET", "/estates/{estate}/houses/new"),
     ("POST", "/estates/{estate}/houses/new"),
+    ("GET", "/estates/{estate}/votes"),
+    ("GET", "/estates/{estate}/votes/new"),
+    ("POST", "/estates/{estate}/votes/new"),
+    ("GET", "/votes/{vote}"),
+    ("POST", "/votes/{vote}/announce"),
+    ("POST", "/votes/{vote}/open"),
+    ("POST", "/votes/{vote}/close"),
+    ("POST", "/votes/{vote}/publish"),
+    ("POST", "/votes/{vote}/ballot"),
+    ("POST", "/votes/{vote}/ballots"),
     ("GET", "/buildings/{building}"),
     ("POST", "/buildings/{building}/edit"),
     ("GET", "/houses"),
@@ -79,6 +89,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/estates/{estate}"),
     ("PUT", "/api/estates/{estate}"),
     ("GET", "/api/estates/{estate}/buildings"),
+    ("GET", "/api/estates/{estate}/votes"),
+    ("POST", "/api/estates/{estate}/votes"),
+    ("GET", "/api/votes/{vote}"),
+    ("POST", "/api/votes/{vote}/ballots"),
     ("GET", "/api/buildings/{building}"),
     ("PUT", "/api/buildings/{building}"),
     ("GET", "/api/houses"),
@@ -123,6 +137,16 @@ pub fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/estates/{estate}/edit") => post(r::estate_update),
         ("GET", "/estates/{estate}/houses/new") => get(r::house_new),
         ("POST", "/estates/{estate}/houses/new") => post(r::house_create),
+        ("GET", "/estates/{estate}/votes") => get(v::votes),
+        ("GET", "/estates/{estate}/votes/new") => get(v::vote_new),
+        ("POST", "/estates/{estate}/votes/new") => post(v::vote_create),
+        ("GET", "/votes/{vote}") => get(v::vote),
+        ("POST", "/votes/{vote}/announce") => post(v::vote_announce),
+        ("POST", "/votes/{vote}/open") => post(v::vote_open),
+        ("POST", "/votes/{vote}/close") => post(v::vote_close),
+        ("POST", "/votes/{vote}/publish") => post(v::vote_publish),
+        ("POST", "/votes/{vote}/ballot") => post(v::vote_ballot),
+        ("POST", "/votes/{vote}/ballots") => post(v::vote_enter_ballot),
         ("GET", "/buildings/{building}") => get(r::building),
         ("POST", "/buildings/{building}/edit") => post(r::building_update),
         ("GET", "/houses") => get(r::houses),
@@ -175,6 +199,10 @@ pub fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/api/estates/{estate}") => get(api::get_estate),
         ("PUT", "/api/estates/{estate}") => put(api::update_estate),
         ("GET", "/api/estates/{estate}/buildings") => get(api::estate_buildings),
+        ("GET", "/api/estates/{estate}/votes") => get(api::list_votes),
+        ("POST", "/api/estates/{estate}/votes") => post(api::create_vote),
+        ("GET", "/api/votes/{vote}") => get(api::get_vote),
+        ("POST", "/api/votes/{vote}/ballots") => post(api::cast_ballot),
         ("GET", "/api/buildings/{building}") => get(api::get_building),
         ("PUT", "/api/buildings/{building}") => put(api::update_building),
         ("GET", "/api/houses") => get(api::list_houses),

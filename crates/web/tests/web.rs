@@ -409,6 +409,8 @@ struct Ids {
     owner: std::collections::HashMap<&'static str, i64>,
     enterprise: std::collections::HashMap<&'static str, i64>,
     user: std::collections::HashMap<String, i64>,
+    /// A draft vote of each estate (see [`votes_of_estates`]).
+    vote_of_estate: std::collections::HashMap<&'static str, i64>,
 }
 
 async fn ids(app: &TestApp) -> Ids {
@@ -423,7 +425,25 @@ async fn ids(app: &TestApp) -> Ids {
         owner: leak(q("SELECT name, MIN(id) FROM owners GROUP BY name").await),
         enterprise: leak(q("SELECT name, id FROM enterprises").await),
         user: q("SELECT name, id FROM users").await.into_iter().collect(),
+        vote_of_estate: Default::default(),
     }
+}
+
+/// Drafts one vote in each fixture estate (as the system), for the routes naming `{vote}`.
+async fn votes_of_estates(app: &TestApp, ids: &Ids) -> std::collections::HashMap<&'static str, i64> {
+    let sys = wuye_store::access::Access::system("test");
+    let mut out = std::collections::HashMap::new();
+    for (name, id) in &ids.estate {
+        let v = wuye_store::assembly::NewVote {
+            title: "测试表决".into(),
+            rule_set_code: None,
+            opens_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 14).unwrap(),
+            closes_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+            matters: vec![(wuye_domain::assembly::MatterKind::HireManager, "测试事项".into())],
+        };
+        out.insert(*name, wuye_store::assembly::create_vote(&app.t.db, &sys, *id, &v, fixture_today()).await.unwrap());
+    }
+    out
 }
 
 /// What each role must never see: the fixture's records outside its scope (by name) —
@@ -479,6 +499,7 @@ fn fill(path: &str, c: &RoleCase, ids: &Ids, variant: &str) -> String {
             "{contract}" => ids.contract_of_estate[c.foreign_contract].to_string(),
             "{owner}" => ids.owner[c.foreign_owner].to_string(),
             "{enterprise}" => ids.enterprise[c.foreign_enterprise].to_string(),
+            "{vote}" => ids.vote_of_estate[c.foreign_estate].to_string(),
             "{user}" => other_user.to_string(),
             "{role}" | "{token}" => "1".to_string(),
             "{otype}" => "estate".to_string(),
@@ -496,7 +517,7 @@ fn fill(path: &str, c: &RoleCase, ids: &Ids, variant: &str) -> String {
 
 /// Parameters that name an object the role must not reach.
 fn names_object(path: &str) -> bool {
-    ["{estate}", "{house}", "{building}", "{contract}", "{owner}", "{enterprise}", "{user}", "{oid}", "{code}"].iter().any(|p| path.contains(p))
+    ["{estate}", "{house}", "{building}", "{contract}", "{owner}", "{enterprise}", "{user}", "{oid}", "{code}", "{vote}"].iter().any(|p| path.contains(p))
 }
 
 /// Every route, for every role, against records outside the role's scope: 403 or 404 where
@@ -505,7 +526,8 @@ fn names_object(path: &str) -> bool {
 #[tokio::test]
 async fn isolation_every_route_every_role() {
     let app = TestApp::new().await;
-    let ids = ids(&app).await;
+    let mut ids = ids(&app).await;
+    ids.vote_of_estate = votes_of_estates(&app, &ids).await;
     let public = ["/login", "/lang/{code}", "/static/{name}", "/api/openapi.json"];
     for case in cases() {
         let s = app.login(case.user).await;

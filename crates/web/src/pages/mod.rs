@@ -5,6 +5,7 @@ pub mod admin;
 pub mod dashboard;
 pub mod registry;
 pub mod import;
+pub mod votes;
 
 use crate::ctx::PageCtx;
 use crate::error::PageError;
