@@ -789,3 +789,132 @@ async fn users_are_administered_and_bulk_imported() {
     let st = app.login("street_fh").await;
     assert_eq!(app.get_as(&st, "/admin/users").await.status, StatusCode::FORBIDDEN);
 }
+
+// ---------------------------------------------------------------------------------------
+// Owners' assembly votes
+
+/// The committee drafts a vote through the form, announces it, opens it (through the
+/// store on the opening day: the app's "today" is fixed 15 days earlier), an owner votes
+/// online, the committee enters a paper ballot, closes and publishes; the vote page shows
+/// the exact shares and the outcome per matter, and the owner's receipt.
+#[tokio::test]
+async fn a_vote_from_draft_to_published_results() {
+    use wuye_domain::account::{Role, Scope};
+    use wuye_domain::registry::{HouseInput, HouseStatus, HouseUse, OwnerInput, OwnerKind};
+    let app = TestApp::new().await;
+    let db = &app.t.db;
+    let sys = wuye_store::access::Access::system("test");
+    let today = fixture_today();
+    let estate = wuye_store::registry::find_estate(db, &sys, "640205001001", "庆安花园", today).await.unwrap().unwrap();
+    // A second owner in 庆安花园: 刘洋 70.00 m² (fixture) and 赵六 50.00 m².
+    let house = wuye_store::registry::create_house(db, &sys, estate, &HouseInput {
+        building_no: "1".into(), unit_no: "1".into(), room_no: "102".into(), floor: Some(1), building_area: 6000, exclusive_area: 5000,
+        house_use: HouseUse::Residential, status: HouseStatus::Delivered,
+    }, today).await.unwrap();
+    wuye_store::registry::add_house_owner(db, &sys, house, &OwnerInput { kind: OwnerKind::Person, name: "赵六".into(), id_number: None, uscc: None, phone: None }, today).await.unwrap();
+    let zhao: i64 = wuye_store::on!(db, p => wuye_store::sqlx::query_scalar("SELECT id FROM owners WHERE name = '赵六'").fetch_one(p).await).unwrap();
+    let liu: i64 = wuye_store::on!(db, p => wuye_store::sqlx::query_scalar("SELECT id FROM owners WHERE name = '刘洋'").fetch_one(p).await).unwrap();
+    wuye_store::account::create_user(db, &sys, "owner_ly", "刘洋", FIXTURE_PASSWORD, &[(Role::Owner, Scope::Owner(liu), String::new())], false).await.unwrap();
+    let committee = app.login("committee_qa").await;
+    let owner = app.login("owner_ly").await;
+
+    // The estate page links to its votes; the list offers a new vote to the committee only.
+    assert!(app.get_as(&committee, &format!("/estates/{estate}")).await.text().contains(&format!("href=\"/estates/{estate}/votes\"")));
+    let list = app.get_as(&committee, &format!("/estates/{estate}/votes")).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.text().contains("新建表决"));
+    assert!(!app.get_as(&owner, &format!("/estates/{estate}/votes")).await.text().contains("新建表决"));
+
+    // The form: an error keeps the values.
+    let form = app.get_as(&committee, &format!("/estates/{estate}/votes/new")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text().contains("筹集建筑物及其附属设施的维修资金"), "the nine matters are offered");
+    let bad = app.post_as(&committee, &format!("/estates/{estate}/votes/new"), &[("title", ""), ("opens_on", "2026-12-14"), ("closes_on", "2026-12-31"), ("kind1", "hire_manager"), ("text1", "续聘银川恒信物业")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().contains("续聘银川恒信物业") && bad.text().contains("必填"));
+    let r = app.post_as(&committee, &format!("/estates/{estate}/votes/new"), &[("title", "2026年业主大会"), ("opens_on", "2026-12-14"), ("closes_on", "2026-12-31"),
+        ("kind1", "hire_manager"), ("text1", "续聘银川恒信物业"), ("kind2", "raise_fund"), ("text2", "续筹维修资金"), ("kind3", ""), ("text3", "")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let loc = r.headers.get(header::LOCATION).unwrap().to_str().unwrap().to_string();
+    let vote: i64 = loc.strip_prefix("/votes/").unwrap().parse().unwrap();
+    let page = app.get_as(&committee, &loc).await.text();
+    assert!(page.contains("草稿") && page.contains("续筹维修资金") && page.contains("/announce"));
+
+    // Announce today; opening today is refused (15 days' notice), so open on the day.
+    assert_eq!(app.post_as(&committee, &format!("/votes/{vote}/announce"), &[]).await.status, StatusCode::SEE_OTHER);
+    let early = app.post_as(&committee, &format!("/votes/{vote}/open"), &[]).await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(early.text().contains("尚未到"), "{}", early.text());
+    wuye_store::assembly::open(db, &sys, vote, chrono::NaiveDate::from_ymd_opt(2026, 12, 14).unwrap()).await.unwrap();
+    let page = app.get_as(&committee, &loc).await.text();
+    assert!(page.contains("120.00 m²") && page.contains("投票中"), "electorate totals");
+
+    // The owner votes online; the committee enters 赵六's paper ballot.
+    let mine = app.get_as(&owner, &loc).await.text();
+    assert!(mine.contains("/ballot\"") && mine.contains("网上投票"));
+    let cast = app.post_as(&owner, &format!("/votes/{vote}/ballot"), &[("m1", "agree"), ("m2", "agree")]).await;
+    assert_eq!(cast.status, StatusCode::OK, "{}", cast.text());
+    assert!(cast.text().contains("回执码"));
+    assert_eq!(app.post_as(&owner, &format!("/votes/{vote}/ballots"), &[("voter", &format!("owner:{zhao}")), ("m1", "agree")]).await.status, StatusCode::FORBIDDEN, "an owner does not enter ballots");
+    let paper = app.post_as(&committee, &format!("/votes/{vote}/ballots"), &[("voter", &format!("owner:{zhao}")), ("method", "paper"), ("m1", "disagree"), ("m2", "agree")]).await;
+    assert_eq!(paper.status, StatusCode::OK, "{}", paper.text());
+    let proxy = app.post_as(&committee, &format!("/votes/{vote}/ballots"), &[("voter", &format!("owner:{zhao}")), ("method", "proxy"), ("authorisation", ""), ("m1", "disagree")]).await;
+    assert_eq!(proxy.status, StatusCode::UNPROCESSABLE_ENTITY, "a proxy ballot needs its authorisation");
+
+    // Close, publish.
+    assert_eq!(app.post_as(&committee, &format!("/votes/{vote}/close"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.post_as(&committee, &format!("/votes/{vote}/publish"), &[]).await.status, StatusCode::SEE_OTHER);
+    let page = app.get_as(&committee, &loc).await.text();
+    // Matter 1 (ordinary, > 1/2 of those taking part): area 70/120 = 7/12 passes, heads 1/2 fails.
+    for s in ["7/12", "58.33%", "1/2", "50.00%", "100.00%", "同意人数未过半数", "未通过", "通过", "《民法典》第二百七十八条"] {
+        assert!(page.contains(s), "{s} on the vote page");
+    }
+    assert!(page.contains("已公布"));
+    // The owner sees the results and their receipt, verified.
+    let mine = app.get_as(&owner, &loc).await.text();
+    assert!(mine.contains("我的回执") && mine.contains("与您的表决票一致") && mine.contains(&format!("/votes/{vote}#receipt")));
+    let list = app.get_as(&owner, &format!("/estates/{estate}/votes")).await.text();
+    assert!(list.contains("2026年业主大会") && list.contains("100.00% · 100.00%"));
+
+    // The API says the same.
+    let v = app.get_as(&committee, &format!("/api/votes/{vote}")).await.json();
+    assert_eq!(v["vote"]["state"], "published");
+    assert_eq!(v["matters"].as_array().unwrap().len(), 2);
+    assert_eq!(v["results"][0]["passed"], false);
+    assert_eq!(v["results"][0]["agreement_area"]["ratio"], "7/12");
+    assert_eq!(v["results"][1]["passed"], true);
+    assert_eq!(app.get_as(&owner, &format!("/api/estates/{estate}/votes")).await.json().as_array().unwrap().len(), 1);
+}
+
+/// The API drafts a vote and takes ballots: online for an owner, paper for the committee.
+#[tokio::test]
+async fn the_votes_api_drafts_and_casts() {
+    use wuye_domain::account::{Role, Scope};
+    let app = TestApp::new().await;
+    let db = &app.t.db;
+    let sys = wuye_store::access::Access::system("test");
+    let estate = wuye_store::registry::find_estate(db, &sys, "640205001001", "庆安花园", fixture_today()).await.unwrap().unwrap();
+    let liu: i64 = wuye_store::on!(db, p => wuye_store::sqlx::query_scalar("SELECT id FROM owners WHERE name = '刘洋'").fetch_one(p).await).unwrap();
+    wuye_store::account::create_user(db, &sys, "owner_ly", "刘洋", FIXTURE_PASSWORD, &[(Role::Owner, Scope::Owner(liu), String::new())], false).await.unwrap();
+    let committee = app.login("committee_qa").await;
+    let owner = app.login("owner_ly").await;
+    let body = serde_json::json!({"title": "API 表决", "opens_on": "2026-12-14", "closes_on": "2026-12-31", "matters": [{"kind": "use_fund", "text": "更换电梯"}]});
+    assert_eq!(app.json_as(&owner, "POST", &format!("/api/estates/{estate}/votes"), body.clone()).await.status, StatusCode::FORBIDDEN);
+    let r = app.json_as(&committee, "POST", &format!("/api/estates/{estate}/votes"), body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let vote = r.json()["id"].as_i64().unwrap();
+    let bad = app.json_as(&committee, "POST", &format!("/api/estates/{estate}/votes"), serde_json::json!({"title": "", "opens_on": "2026-12-14", "closes_on": "2026-12-31", "matters": []})).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    wuye_store::assembly::announce(db, &sys, vote, fixture_today()).await.unwrap();
+    wuye_store::assembly::open(db, &sys, vote, chrono::NaiveDate::from_ymd_opt(2026, 12, 14).unwrap()).await.unwrap();
+    let r = app.json_as(&owner, "POST", &format!("/api/votes/{vote}/ballots"), serde_json::json!({"choices": {"1": "agree"}})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["voter"], format!("owner:{liu}"));
+    let r = app.json_as(&committee, "POST", &format!("/api/votes/{vote}/ballots"), serde_json::json!({"method": "paper", "voter": format!("owner:{liu}"), "choices": {"1": "disagree"}})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = app.json_as(&committee, "POST", &format!("/api/votes/{vote}/ballots"), serde_json::json!({"choices": {"1": "agree"}})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "online is for owners");
+    let v = app.get_as(&committee, &format!("/api/votes/{vote}")).await.json();
+    assert_eq!(v["vote"]["state"], "open");
+    assert!(v["results"].is_null());
+}
