@@ -870,9 +870,16 @@ async fn a_vote_from_draft_to_published_results() {
         assert!(page.contains(s), "{s} on the vote page");
     }
     assert!(page.contains("已公布"));
+    // One outcome badge per matter: 1 failed, 2 (special, ≥ 3/4 of those taking part) passed.
+    let failed = page.find("<span class=\"badge red\">未通过</span>").expect("matter 1 failed");
+    let passed = page.find("<span class=\"badge green\">通过</span>").expect("matter 2 passed");
+    assert!(failed < passed && page.matches("<span class=\"badge green\">通过</span>").count() == 1);
     // The owner sees the results and their receipt, verified.
     let mine = app.get_as(&owner, &loc).await.text();
-    assert!(mine.contains("我的回执") && mine.contains("与您的表决票一致") && mine.contains(&format!("/votes/{vote}#receipt")));
+    assert!(mine.contains("我的回执") && mine.contains("与您的表决票一致") && mine.contains(&format!("/votes/{vote}/published#mine")));
+    let tally = app.get_as(&owner, &format!("/votes/{vote}/published")).await.text();
+    assert!(tally.contains("我的表决票") && tally.contains("完整") && tally.contains("70.00") && tally.contains("50.00"), "{tally}");
+    assert_eq!(tally.matches("我的表决票").count(), 1);
     let list = app.get_as(&owner, &format!("/estates/{estate}/votes")).await.text();
     assert!(list.contains("2026年业主大会") && list.contains("100.00% · 100.00%"));
 

@@ -117,6 +117,15 @@ fn kind_options(optional: bool) -> Vec<(String, &'static str)> {
 fn vote_fields() -> Vec<Field> {
     let mut f = vec![
         Field::text("title", "表决标题").required(),
+        Field::select(
+            "rule_set",
+            "表决规则",
+            vec![
+                (String::new(), "按管理规约（未记录时按民法典）"),
+                ("civil_code_2021".into(), "《民法典》第二百七十八条（2021）"),
+                ("pmr_2018_art12".into(), "《物业管理条例》第十二条（2018）"),
+            ],
+        ),
         Field::date("opens_on", "开始投票日期").required().hint("公告之日起至少 15 天后（《物业管理条例》第十四条）"),
         Field::date("closes_on", "截止日期").required(),
     ];
@@ -140,6 +149,12 @@ pub fn parse_vote(s: &Submitted) -> Result<NewVote, Errors> {
     let title = errs.required(s, "title");
     let opens_on = errs.date(s, "opens_on", true);
     let closes_on = errs.date(s, "closes_on", true);
+    let rule_set_code = s.opt("rule_set");
+    if let Some(code) = &rule_set_code
+        && asm::rule_set(code).is_none()
+    {
+        errs.add("rule_set", format!("无效的选项 {code:?}"));
+    }
     let mut matters = Vec::new();
     for i in 0..FORM_MATTERS {
         let (kn, tn) = (KIND_NAMES[i], TEXT_NAMES[i]);
@@ -158,7 +173,7 @@ pub fn parse_vote(s: &Submitted) -> Result<NewVote, Errors> {
         errs.add("closes_on", format!("早于开始投票日期 {o}"));
     }
     match (opens_on, closes_on) {
-        (Some(opens_on), Some(closes_on)) if errs.is_empty() => Ok(NewVote { title, rule_set_code: None, opens_on, closes_on, matters }),
+        (Some(opens_on), Some(closes_on)) if errs.is_empty() => Ok(NewVote { title, rule_set_code, opens_on, closes_on, matters }),
         _ => Err(errs),
     }
 }
@@ -342,4 +357,50 @@ pub async fn vote_enter_ballot(State(state): State<AppState>, UiLang(lang): UiLa
         Ok(r) => vote_page(&state, lang, &u, id, None, Some(format!("{} {}：{}", lang.t("已录入投票人"), r.voter, r.receipt))).await,
         Err(e) => vote_page(&state, lang, &u, id, Some(alert_of(e)?), None).await,
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// The published tally
+
+#[derive(Template)]
+#[template(path = "vote_published.html")]
+pub struct PublishedPage {
+    pub c: PageCtx,
+    pub v: Vote,
+    pub entries: Vec<wuye_domain::assembly::PublishedEntry>,
+    /// First broken link of the chain (`None`: intact).
+    pub broken_at: Option<usize>,
+    /// The caller's own receipt code (an owner who voted).
+    pub mine: Option<String>,
+}
+
+impl PublishedPage {
+    pub fn choices(&self, e: &wuye_domain::assembly::PublishedEntry) -> String {
+        e.choices.iter().map(|(no, c)| format!("{no}. {}", self.c.t(c.label_zh()))).collect::<Vec<_>>().join("　")
+    }
+    pub fn is_mine(&self, e: &wuye_domain::assembly::PublishedEntry) -> bool {
+        self.mine.as_deref() == Some(e.receipt.as_str())
+    }
+}
+
+/// The published tally: every counted ballot by receipt code in chain order, the check of
+/// the chain, and the caller's own line marked, so an owner can verify their ballot.
+pub async fn vote_published(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>) -> PageResult {
+    let today = state.today();
+    let (db, a) = (&state.db, u.access());
+    let v = asm::get_vote(db, a, id, today).await.map_err(|x| PageError::from(x).lang(lang))?;
+    let entries = asm::published(db, a, id, today).await?;
+    let broken_at = wuye_domain::assembly::verify_chain(id, &entries);
+    let mine = match (v.state(), asm::my_voter(db, a, id, today).await?) {
+        (VoteState::Published, Some(me)) => asm::receipt(db, a, id, me, today).await.ok().map(|r| r.receipt),
+        _ => None,
+    };
+    let e = reg::get_estate(db, a, v.estate_id, today).await?;
+    let c = PageCtx::new(lang, &u.0, "estates", format!("{} · {}", v.title, lang.t("公布的计票")))
+        .with_region(region::path(db, &e.region_code).await?)
+        .crumb(e.name.clone(), format!("/estates/{}", e.id))
+        .crumb(v.title.clone(), format!("/votes/{id}"))
+        .crumb(lang.t("公布的计票"), "")
+        .here(format!("/votes/{id}/published"));
+    Ok(render(&PublishedPage { c, v, entries, broken_at, mine })?.into_response())
 }
