@@ -861,8 +861,12 @@ async fn a_vote_from_draft_to_published_results() {
     let proxy = app.post_as(&committee, &format!("/votes/{vote}/ballots"), &[("voter", &format!("owner:{zhao}")), ("method", "proxy"), ("authorisation", ""), ("m1", "disagree")]).await;
     assert_eq!(proxy.status, StatusCode::UNPROCESSABLE_ENTITY, "a proxy ballot needs its authorisation");
 
-    // Close, publish.
+    assert!(!app.get_as(&committee, &loc).await.text().contains("计票（未公布）"), "no running count while open");
+    // Close: the committee sees the count; the owner only once published.
     assert_eq!(app.post_as(&committee, &format!("/votes/{vote}/close"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert!(app.get_as(&committee, &loc).await.text().contains("计票（未公布）"));
+    assert!(!app.get_as(&owner, &loc).await.text().contains("58.33%"));
+    assert_eq!(app.post_as(&committee, &format!("/votes/{vote}/close"), &[]).await.status, StatusCode::UNPROCESSABLE_ENTITY, "closing twice is refused on the page");
     assert_eq!(app.post_as(&committee, &format!("/votes/{vote}/publish"), &[]).await.status, StatusCode::SEE_OTHER);
     let page = app.get_as(&committee, &loc).await.text();
     // Matter 1 (ordinary, > 1/2 of those taking part): area 70/120 = 7/12 passes, heads 1/2 fails.

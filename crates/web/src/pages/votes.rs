@@ -251,8 +251,10 @@ async fn vote_page(state: &AppState, lang: Lang, u: &User, id: i64, alert: Optio
     let a = u.access();
     let v = asm::get_vote(db, a, id, today).await.map_err(|x| PageError::from(x).lang(lang))?;
     let e = reg::get_estate(db, a, v.estate_id, today).await?;
+    // The count once voting has ended (the committee's until published, then everyone's);
+    // no running count while the vote is open.
     let results: Vec<MatterResult> = match v.state() {
-        VoteState::Open | VoteState::Closed | VoteState::Published => asm::tally(db, a, id, today).await.unwrap_or_default(),
+        VoteState::Closed | VoteState::Published => asm::tally(db, a, id, today).await.unwrap_or_default(),
         _ => Vec::new(),
     };
     let matters = asm::matters(db, a, id, today)
