@@ -310,7 +310,9 @@ const VOTE_COLS: &str = "v.id, v.estate_id, v.title, v.rule_set_code, v.state, v
 /// A vote in the caller's scope.
 pub async fn get_vote(db: &Db, a: &Access, id: i64, today: NaiveDate) -> Result<Vote> {
     a.require(Action::View, Resource::Vote)?;
-    let sql = format!("SELECT {VOTE_COLS} FROM votes v JOIN estates e ON e.id = v.estate_id WHERE v.id = $1 AND {}", a.estates_sql("e", today));
+    // A draft is seen only by those who run votes, as in [`list_votes`].
+    let drafts = if a.can(Action::Edit, Resource::Vote) { "" } else { " AND v.state <> 'draft'" };
+    let sql = format!("SELECT {VOTE_COLS} FROM votes v JOIN estates e ON e.id = v.estate_id WHERE v.id = $1 AND {}{drafts}", a.estates_sql("e", today));
     on!(db, p => sqlx::query_as::<_, Vote>(dynamic(sql)).bind(id).fetch_optional(p).await)?.ok_or(StoreError::NotFound)
 }
 

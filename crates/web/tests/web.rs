@@ -839,6 +839,9 @@ async fn a_vote_from_draft_to_published_results() {
     let vote: i64 = loc.strip_prefix("/votes/").unwrap().parse().unwrap();
     let page = app.get_as(&committee, &loc).await.text();
     assert!(page.contains("草稿") && page.contains("续筹维修资金") && page.contains("/announce"));
+    // A draft is the committee's: an owner of the estate does not see it, even by its link.
+    assert_eq!(app.get_as(&owner, &loc).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get_as(&owner, &format!("/api/votes/{vote}")).await.status, StatusCode::NOT_FOUND);
 
     // Announce today; opening today is refused (15 days' notice), so open on the day.
     assert_eq!(app.post_as(&committee, &format!("/votes/{vote}/announce"), &[]).await.status, StatusCode::SEE_OTHER);
