@@ -34,6 +34,34 @@ macro_rules! post {
     }};
 }
 
+/// The transaction of [`allocate_interest`] on one backend: read the balances, split the
+/// total by largest remainder, write the entries (`$insert`, per backend), add the parts to
+/// the balances with one `UPDATE … FROM (VALUES …)` per batch, the estate account once, and
+/// the audit entry.
+macro_rules! interest_tx {
+    ($db:expr, $p:ident, $a:expr, $estate:expr, $total:expr, $date:expr, |$tx:ident, $posted:ident| $insert:block) => {{
+        let mut $tx = begin_write!($db, $p)?;
+        let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT house_id, balance FROM fund_households WHERE estate_id = $1 AND closed_on IS NULL ORDER BY house_id")
+            .bind($estate).fetch_all(&mut *$tx).await?;
+        let weights: Vec<i64> = rows.iter().map(|r| r.1.max(0)).collect();
+        let parts = allocate($total, &weights).map_err(|e| fund_err("利息分配", e))?;
+        let out: Vec<(i64, i64)> = rows.iter().zip(parts).map(|((hid, _), part)| (*hid, part)).collect();
+        let $posted: Vec<(i64, i64)> = out.iter().copied().filter(|(_, part)| *part != 0).collect();
+        $insert
+        for chunk in $posted.chunks(batch_rows(2)) {
+            let mut q = sqlx::query(dynamic(add_to_balances_sql(chunk.len())));
+            for (hid, part) in chunk {
+                q = q.bind(*hid).bind(*part);
+            }
+            q.execute(&mut *$tx).await?;
+        }
+        sqlx::query("UPDATE fund_accounts SET balance = balance + $1 WHERE estate_id = $2").bind($total).bind($estate).execute(&mut *$tx).await?;
+        audit!($tx, $a.actor(), "allocate_interest", "fund_account", $estate, None, Some(serde_json::json!({"total": $total, "date": $date, "households": out.len()})));
+        $tx.commit().await?;
+        Ok::<Vec<(i64, i64)>, StoreError>(out)
+    }};
+}
+
 /// `UPDATE fund_households … FROM (VALUES ($1,$2), …)`: adds each `(house_id, amount)` pair's
 /// amount (fen) to that household's balance, in one statement on both backends.
 pub fn add_to_balances_sql(rows: usize) -> String {
@@ -197,36 +225,28 @@ pub async fn allocate_interest(db: &Db, a: &Access, estate_id: i64, total: i64, 
     if total <= 0 {
         return Err(StoreError::Invalid(format!("利息总额：应大于 0 分，实为 {total}")));
     }
-    on!(db, p => {
-        let mut tx = begin_write!(db, p)?;
-        let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT house_id, balance FROM fund_households WHERE estate_id = $1 AND closed_on IS NULL ORDER BY house_id")
-            .bind(estate_id).fetch_all(&mut *tx).await?;
-        let weights: Vec<i64> = rows.iter().map(|r| r.1.max(0)).collect();
-        let parts = allocate(total, &weights).map_err(|e| fund_err("利息分配", e))?;
-        let out: Vec<(i64, i64)> = rows.iter().zip(parts).map(|((hid, _), part)| (*hid, part)).collect();
-        // Batched: the entries in multi-row INSERTs, the balances in one UPDATE … FROM (VALUES …)
-        // per batch, the estate account once.
-        let posted: Vec<(i64, i64)> = out.iter().copied().filter(|(_, part)| *part != 0).collect();
-        for chunk in posted.chunks(batch_rows(9)) {
-            let sql = multi_insert_for(db.backend(), "INSERT INTO fund_entries (estate_id, house_id, kind, amount, entry_date, payer, memo, ref_type, ref_id)", 9, chunk.len());
-            let mut q = sqlx::query(dynamic(sql));
-            for (hid, part) in chunk {
-                q = q.bind(estate_id).bind(*hid).bind("interest").bind(*part).bind(date).bind("").bind("按分户账余额比例分配利息").bind("interest").bind(None::<i64>);
+    const MEMO: &str = "按分户账余额比例分配利息";
+    match db {
+        // PostgreSQL: the entries in one INSERT … SELECT FROM UNNEST of two arrays.
+        Db::Postgres(p) => interest_tx!(db, p, a, estate_id, total, date, |tx, posted| {
+            let (houses, amounts): (Vec<i64>, Vec<i64>) = posted.iter().copied().unzip();
+            sqlx::query(
+                "INSERT INTO fund_entries (estate_id, house_id, kind, amount, entry_date, payer, memo, ref_type, ref_id)
+                 SELECT $1, t.h, 'interest', t.a, $2, '', $3, 'interest', NULL FROM UNNEST($4::BIGINT[], $5::BIGINT[]) AS t(h, a)")
+                .bind(estate_id).bind(date).bind(MEMO).bind(&houses).bind(&amounts).execute(&mut *tx).await?;
+        }),
+        // SQLite: multi-row INSERTs.
+        Db::Sqlite(p) => interest_tx!(db, p, a, estate_id, total, date, |tx, posted| {
+            for chunk in posted.chunks(batch_rows(9)) {
+                let sql = multi_insert_for(db.backend(), "INSERT INTO fund_entries (estate_id, house_id, kind, amount, entry_date, payer, memo, ref_type, ref_id)", 9, chunk.len());
+                let mut q = sqlx::query(dynamic(sql));
+                for (hid, part) in chunk {
+                    q = q.bind(estate_id).bind(*hid).bind("interest").bind(*part).bind(date).bind("").bind(MEMO).bind("interest").bind(None::<i64>);
+                }
+                q.execute(&mut *tx).await?;
             }
-            q.execute(&mut *tx).await?;
-        }
-        for chunk in posted.chunks(batch_rows(2)) {
-            let mut q = sqlx::query(dynamic(add_to_balances_sql(chunk.len())));
-            for (hid, part) in chunk {
-                q = q.bind(*hid).bind(*part);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        sqlx::query("UPDATE fund_accounts SET balance = balance + $1 WHERE estate_id = $2").bind(total).bind(estate_id).execute(&mut *tx).await?;
-        audit!(tx, a.actor(), "allocate_interest", "fund_account", estate_id, None, Some(serde_json::json!({"total": total, "date": date, "households": out.len()})));
-        tx.commit().await?;
-        Ok::<Vec<(i64, i64)>, StoreError>(out)
-    })
+        }),
+    }
 }
 
 /// Sale: the balance stays with the house and passes to the new owner — the owner
