@@ -98,6 +98,20 @@ pub async fn run(cmd: BenchCmd, data_dir: &Path) -> Result<()> {
     }
 }
 
+/// The backends to measure: the one asked for, else SQLite plus PostgreSQL when
+/// `DATABASE_URL` names one. Asking for PostgreSQL without it is an error.
+pub(crate) fn backends(asked: Option<BenchBackend>) -> Result<Vec<BenchBackend>> {
+    let has_pg = wuye_store::testing::postgres_url().is_some();
+    let list = match asked.unwrap_or(if has_pg { BenchBackend::Both } else { BenchBackend::Sqlite }) {
+        BenchBackend::Both => vec![BenchBackend::Sqlite, BenchBackend::Postgres],
+        b => vec![b],
+    };
+    if list.contains(&BenchBackend::Postgres) && !has_pg {
+        bail!("PostgreSQL 基准需要 DATABASE_URL=postgres://…");
+    }
+    Ok(list)
+}
+
 /// A scratch directory removed on drop.
 pub(crate) struct Scratch(pub(crate) PathBuf);
 
@@ -409,14 +423,7 @@ async fn bench_import(data_dir: &Path, houses: u64, backend: Option<BenchBackend
     if houses == 0 {
         bail!("--houses 应至少为 1");
     }
-    let has_pg = wuye_store::testing::postgres_url().is_some();
-    let backends: Vec<BenchBackend> = match backend.unwrap_or(if has_pg { BenchBackend::Both } else { BenchBackend::Sqlite }) {
-        BenchBackend::Both => vec![BenchBackend::Sqlite, BenchBackend::Postgres],
-        b => vec![b],
-    };
-    if backends.contains(&BenchBackend::Postgres) && !has_pg {
-        bail!("PostgreSQL 基准需要 DATABASE_URL=postgres://…");
-    }
+    let backends = backends(backend)?;
     let today = crate::today();
     let scratch = Scratch::new(data_dir)?;
     println!("wuye bench import: {} houses, seed {seed}, today {today}, {} CPU(s)", group(houses), std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));

@@ -12,7 +12,7 @@
 //! run `--runs` times each, interleaved; the median, p95 and their ratio are printed. Target:
 //! the tally of 50,000 houses under 100 ms.
 
-use crate::bench::{BenchBackend, Raw, Scratch, after_raw, fresh_db, group, raw_insert};
+use crate::bench::{BenchBackend, backends, Raw, Scratch, after_raw, fresh_db, group, raw_insert};
 use anyhow::{Context, Result, bail};
 use chrono::Duration as Days;
 use std::collections::BTreeMap;
@@ -32,11 +32,7 @@ pub(crate) async fn bench_tally(data_dir: &Path, houses: u64, backend: Option<Be
     if houses < 100 {
         bail!("--houses 应至少为 100");
     }
-    let has_pg = wuye_store::testing::postgres_url().is_some();
-    let backends: Vec<BenchBackend> = match backend.unwrap_or(if has_pg { BenchBackend::Both } else { BenchBackend::Sqlite }) {
-        BenchBackend::Both => vec![BenchBackend::Sqlite, BenchBackend::Postgres],
-        b => vec![b],
-    };
+    let backends = backends(backend)?;
     let scratch = Scratch::new(data_dir)?;
     let today = crate::today();
     println!("wuye bench tally: one estate of {} houses, {runs} timed runs, {} CPU(s)", group(houses), std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));

@@ -16,7 +16,7 @@
 //! generation (`wuye_store::cache`); the last page run turns that off, to show what a
 //! request costs right after a write.
 
-use crate::bench::{BenchBackend, Scratch, fresh_db, group};
+use crate::bench::{BenchBackend, backends, Scratch, fresh_db, group};
 use anyhow::{Result, bail};
 use axum::extract::{Path as UrlPath, State};
 use bytes::Bytes;
@@ -110,14 +110,7 @@ async fn listen(app: axum::Router) -> Result<SocketAddr> {
 }
 
 pub(crate) async fn bench_auth(data_dir: &Path, houses: u64, backend: Option<BenchBackend>, seed: u64, seconds: u64, connections: usize) -> Result<()> {
-    let has_pg = wuye_store::testing::postgres_url().is_some();
-    let backends: Vec<BenchBackend> = match backend.unwrap_or(if has_pg { BenchBackend::Both } else { BenchBackend::Sqlite }) {
-        BenchBackend::Both => vec![BenchBackend::Sqlite, BenchBackend::Postgres],
-        b => vec![b],
-    };
-    if backends.contains(&BenchBackend::Postgres) && !has_pg {
-        bail!("PostgreSQL 基准需要 DATABASE_URL=postgres://…");
-    }
+    let backends = backends(backend)?;
     let today = crate::today();
     let scratch = Scratch::new(data_dir)?;
     let dur = Duration::from_secs(seconds.max(1));

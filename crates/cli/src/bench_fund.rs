@@ -16,7 +16,7 @@
 //! `wuye_store::fund::verify` checks that every household's entries add up to its balance
 //! and the households to their estate account.
 
-use crate::bench::{BenchBackend, Raw, Scratch, after_raw, fresh_db, group, raw_insert};
+use crate::bench::{BenchBackend, backends, Raw, Scratch, after_raw, fresh_db, group, raw_insert};
 use anyhow::{Context, Result, bail};
 use std::path::Path;
 use std::time::Instant;
@@ -30,11 +30,7 @@ pub(crate) async fn bench_interest(data_dir: &Path, households: u64, backend: Op
     if households < PER_ESTATE {
         bail!("--households 应至少为 {PER_ESTATE}");
     }
-    let has_pg = wuye_store::testing::postgres_url().is_some();
-    let backends: Vec<BenchBackend> = match backend.unwrap_or(if has_pg { BenchBackend::Both } else { BenchBackend::Sqlite }) {
-        BenchBackend::Both => vec![BenchBackend::Sqlite, BenchBackend::Postgres],
-        b => vec![b],
-    };
+    let backends = backends(backend)?;
     let scratch = Scratch::new(data_dir)?;
     let today = crate::today();
     let estates = households / PER_ESTATE;
