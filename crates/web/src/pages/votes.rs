@@ -254,7 +254,12 @@ async fn vote_page(state: &AppState, lang: Lang, u: &User, id: i64, alert: Optio
     // The count once voting has ended (the committee's until published, then everyone's);
     // no running count while the vote is open.
     let results: Vec<MatterResult> = match v.state() {
-        VoteState::Closed | VoteState::Published => asm::tally(db, a, id, today).await.unwrap_or_default(),
+        // A closed, unpublished count is the committee's: for others it is Forbidden and
+        // shows as no count; any other error is an error.
+        VoteState::Closed | VoteState::Published => match asm::tally(db, a, id, today).await {
+            Err(wuye_store::StoreError::Forbidden(_)) => Vec::new(),
+            r => r?,
+        },
         _ => Vec::new(),
     };
     let matters = asm::matters(db, a, id, today)
