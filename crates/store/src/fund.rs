@@ -149,7 +149,7 @@ pub async fn open_accounts(db: &Db, a: &Access, estate_id: i64, opened_on: Naive
 }
 
 /// A household account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Household {
     pub house_id: i64,
     pub estate_id: i64,
@@ -309,7 +309,7 @@ pub async fn top_up_list(db: &Db, a: &Access, estate_id: i64, today: NaiveDate) 
 
 /// A yearly statement (Art 30): opening balance, deposits, uses, interest, other
 /// movements (transfers, refunds) and closing balance, in fen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
 pub struct Statement {
     pub year: i32,
     pub opening: i64,
@@ -321,8 +321,7 @@ pub struct Statement {
 }
 
 async fn statement_of(db: &Db, year: i32, filter: &'static str, id: i64) -> Result<Statement> {
-    let start = NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| StoreError::Invalid(format!("年度：{year} 无效")))?;
-    let end = NaiveDate::from_ymd_opt(year + 1, 1, 1).ok_or_else(|| StoreError::Invalid(format!("年度：{year} 无效")))?;
+    let (start, end) = year_bounds(year)?;
     let sql = format!(
         "SELECT CAST(COALESCE(SUM(CASE WHEN entry_date < $2 THEN amount ELSE 0 END), 0) AS BIGINT),
                 CAST(COALESCE(SUM(CASE WHEN entry_date >= $2 AND entry_date < $3 AND kind = 'deposit' THEN amount ELSE 0 END), 0) AS BIGINT),
@@ -425,8 +424,8 @@ pub struct NewFundUse {
     pub emergency: Option<EmergencyKind>,
 }
 
-/// A fund use as recorded.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+/// A fund use as recorded. Money in fen.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct FundUse {
     pub id: i64,
     pub estate_id: i64,
@@ -441,11 +440,18 @@ pub struct FundUse {
     pub paid_on: Option<NaiveDate>,
     pub confirmed_by: String,
     pub disclosed_on: Option<NaiveDate>,
+    pub applied_on: NaiveDate,
+    pub applied_by: String,
 }
 
+const USE_COLS: &str = "u.id, u.estate_id, u.project, u.budget, u.path, u.emergency_kind, u.state, u.vote_id, u.contractor, u.paid_amount, u.paid_on, u.confirmed_by, u.disclosed_on, u.applied_on, u.applied_by";
+
 impl FundUse {
-    fn path(&self) -> FundUsePath {
+    pub fn use_path(&self) -> FundUsePath {
         FundUsePath::parse(&self.path).unwrap_or(FundUsePath::Ordinary)
+    }
+    pub fn emergency(&self) -> Option<EmergencyKind> {
+        self.emergency_kind.as_deref().and_then(EmergencyKind::parse)
     }
     pub fn state(&self) -> FundUseState {
         FundUseState::parse(&self.state).unwrap_or(FundUseState::Application)
@@ -455,11 +461,7 @@ impl FundUse {
 /// A fund use in the caller's scope (enterprises: of the estates they serve).
 pub async fn get_use(db: &Db, a: &Access, id: i64, today: NaiveDate) -> Result<FundUse> {
     a.require(Action::View, Resource::Fund)?;
-    let sql = format!(
-        "SELECT u.id, u.estate_id, u.project, u.budget, u.path, u.emergency_kind, u.state, u.vote_id, u.contractor, u.paid_amount, u.paid_on, u.confirmed_by, u.disclosed_on
-         FROM fund_uses u JOIN estates e ON e.id = u.estate_id WHERE u.id = $1 AND {}",
-        a.estates_sql("e", today)
-    );
+    let sql = format!("SELECT {USE_COLS} FROM fund_uses u JOIN estates e ON e.id = u.estate_id WHERE u.id = $1 AND {}", a.estates_sql("e", today));
     on!(db, p => sqlx::query_as::<_, FundUse>(dynamic(sql)).bind(id).fetch_optional(p).await)?.ok_or(StoreError::NotFound)
 }
 
@@ -527,7 +529,7 @@ macro_rules! set_use_state {
 }
 
 fn check_transition(u: &FundUse, to: FundUseState) -> Result<()> {
-    fund_use_transition(u.path(), u.state(), to).map(|_| ()).map_err(|e| fund_err("维修资金使用状态", e))
+    fund_use_transition(u.use_path(), u.state(), to).map(|_| ()).map_err(|e| fund_err("维修资金使用状态", e))
 }
 
 /// Puts an ordinary fund use to the owners of the houses in scope: drafts a vote with one
@@ -671,3 +673,260 @@ pub async fn disclose(db: &Db, a: &Access, id: i64, date: NaiveDate) -> Result<(
     })
 }
 
+
+// ---------------------------------------------------------------------------------------
+// Reading the ledger
+// ---------------------------------------------------------------------------------------
+
+/// An estate's fund account with its household counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Account {
+    pub estate_id: i64,
+    /// Fen; always the sum of the household balances.
+    pub balance: i64,
+    pub opened_on: NaiveDate,
+    /// Household accounts, open and closed.
+    pub households: i64,
+    /// Sum of the initial deposits due (fen).
+    pub initial_deposits: i64,
+    /// Open households whose balance is below 30% of their initial deposit (Art 17).
+    pub below_threshold: i64,
+}
+
+/// An estate's fund account, `None` while it is not opened. Errors: NotFound for an estate
+/// out of scope, Forbidden without fund view. For an owner the counts are of the whole
+/// estate (the account is disclosed to its owners, Art 30).
+pub async fn account(db: &Db, a: &Access, estate_id: i64, today: NaiveDate) -> Result<Option<Account>> {
+    estate_in_scope(db, a, estate_id, today).await?;
+    a.require(Action::View, Resource::Fund)?;
+    let row: Option<(i64, NaiveDate, i64, i64, i64)> = on!(db, p => sqlx::query_as(
+        "SELECT a.balance, a.opened_on,
+                (SELECT COUNT(*) FROM fund_households f WHERE f.estate_id = a.estate_id),
+                CAST(COALESCE((SELECT SUM(f.initial_deposit) FROM fund_households f WHERE f.estate_id = a.estate_id), 0) AS BIGINT),
+                (SELECT COUNT(*) FROM fund_households f WHERE f.estate_id = a.estate_id AND f.closed_on IS NULL AND f.balance * 100 < f.initial_deposit * $2)
+         FROM fund_accounts a WHERE a.estate_id = $1")
+        .bind(estate_id).bind(i64::from(DEFAULT_TOP_UP_PERCENT)).fetch_optional(p).await)?;
+    Ok(row.map(|(balance, opened_on, households, initial_deposits, below_threshold)| Account { estate_id, balance, opened_on, households, initial_deposits, below_threshold }))
+}
+
+/// A household account with its house's label and areas, for lists and ledgers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct HouseholdRow {
+    pub house_id: i64,
+    pub building_no: String,
+    pub unit_no: String,
+    pub room_no: String,
+    /// Hundredths of m².
+    pub building_area: i64,
+    /// Hundredths of m².
+    pub exclusive_area: i64,
+    pub owner_snapshot: String,
+    /// Fen.
+    pub initial_deposit: i64,
+    /// Fen.
+    pub balance: i64,
+    pub closed_on: Option<NaiveDate>,
+}
+
+impl HouseholdRow {
+    pub fn label(&self) -> String {
+        wuye_domain::registry::house_label(&self.building_no, &self.unit_no, &self.room_no)
+    }
+    /// Below 30% of the initial deposit and open: a top-up is due (Art 17).
+    pub fn below(&self) -> bool {
+        self.closed_on.is_none() && below_top_up_threshold(self.balance, self.initial_deposit, DEFAULT_TOP_UP_PERCENT)
+    }
+}
+
+/// The household accounts of an estate the caller reaches (an owner: their own), by
+/// building, unit and room; `below_only` keeps those below the top-up threshold.
+pub async fn household_rows(db: &Db, a: &Access, estate_id: i64, below_only: bool, today: NaiveDate) -> Result<Vec<HouseholdRow>> {
+    estate_in_scope(db, a, estate_id, today).await?;
+    a.require(Action::View, Resource::Fund)?;
+    let below = if below_only { format!(" AND f.closed_on IS NULL AND f.balance * 100 < f.initial_deposit * {DEFAULT_TOP_UP_PERCENT}") } else { String::new() };
+    let sql = format!(
+        "SELECT f.house_id, b.no AS building_no, un.no AS unit_no, h.room_no, h.building_area, h.exclusive_area, f.owner_snapshot, f.initial_deposit, f.balance, f.closed_on
+         FROM fund_households f JOIN houses h ON h.id = f.house_id JOIN buildings b ON b.id = h.building_id JOIN units un ON un.id = h.unit_id JOIN estates e ON e.id = f.estate_id
+         WHERE f.estate_id = $1 AND {}{below} ORDER BY b.no, un.no, h.room_no, f.house_id",
+        a.houses_sql("h", "e", today)
+    );
+    Ok(on!(db, p => sqlx::query_as::<_, HouseholdRow>(dynamic(sql)).bind(estate_id).fetch_all(p).await)?)
+}
+
+/// One ledger entry (signed fen).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Entry {
+    pub id: i64,
+    pub house_id: Option<i64>,
+    /// deposit | interest | use | transfer_in | transfer_out | refund
+    pub kind: String,
+    /// Signed fen: deposits and interest positive, uses and refunds negative.
+    pub amount: i64,
+    pub entry_date: NaiveDate,
+    pub payer: String,
+    pub memo: String,
+    /// `fund_use` for a charge (with `ref_id` the fund use), `sale`, `demolition`, `interest`.
+    pub ref_type: String,
+    pub ref_id: Option<i64>,
+}
+
+impl Entry {
+    pub fn kind_zh(&self) -> &'static str {
+        entry_kind_zh(&self.kind)
+    }
+}
+
+/// Chinese name of an entry kind.
+pub fn entry_kind_zh(kind: &str) -> &'static str {
+    match kind {
+        "deposit" => "缴存",
+        "interest" => "增值收益",
+        "use" => "使用列支",
+        "transfer_in" => "转让转入",
+        "transfer_out" => "转让转出",
+        "refund" => "灭失退还",
+        _ => "其他",
+    }
+}
+
+const ENTRY_COLS: &str = "x.id, x.house_id, x.kind, x.amount, x.entry_date, x.payer, x.memo, x.ref_type, x.ref_id";
+
+/// A household's entries, oldest first (an owner: their own houses).
+pub async fn household_entries(db: &Db, a: &Access, house_id: i64, today: NaiveDate) -> Result<Vec<Entry>> {
+    household(db, a, house_id, today).await?;
+    let sql = format!("SELECT {ENTRY_COLS} FROM fund_entries x WHERE x.house_id = $1 ORDER BY x.entry_date, x.id");
+    Ok(on!(db, p => sqlx::query_as::<_, Entry>(dynamic(sql)).bind(house_id).fetch_all(p).await)?)
+}
+
+/// An estate's entries in a year (all households), oldest first, at most `limit` (the
+/// newest when more). Staff of the fund only: an owner sees their own households' entries.
+pub async fn estate_entries(db: &Db, a: &Access, estate_id: i64, year: i32, limit: Option<i64>, today: NaiveDate) -> Result<Vec<Entry>> {
+    estate_in_scope(db, a, estate_id, today).await?;
+    a.require(Action::View, Resource::Fund)?;
+    let (start, end) = year_bounds(year)?;
+    let owner = match a.role() {
+        Role::Owner => format!(" AND x.house_id IN (SELECT h.id FROM houses h JOIN estates e ON e.id = h.estate_id WHERE h.estate_id = $1 AND {})", a.houses_sql("h", "e", today)),
+        _ => String::new(),
+    };
+    let lim = limit.map(|n| format!(" LIMIT {}", n.max(0))).unwrap_or_default();
+    let sql = format!("SELECT * FROM (SELECT {ENTRY_COLS} FROM fund_entries x WHERE x.estate_id = $1 AND x.entry_date >= $2 AND x.entry_date < $3{owner} ORDER BY x.entry_date DESC, x.id DESC{lim}) y ORDER BY y.entry_date, y.id");
+    Ok(on!(db, p => sqlx::query_as::<_, Entry>(dynamic(sql)).bind(estate_id).bind(start).bind(end).fetch_all(p).await)?)
+}
+
+fn year_bounds(year: i32) -> Result<(NaiveDate, NaiveDate)> {
+    let start = NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| StoreError::Invalid(format!("年度：{year} 无效")))?;
+    let end = NaiveDate::from_ymd_opt(year + 1, 1, 1).ok_or_else(|| StoreError::Invalid(format!("年度：{year} 无效")))?;
+    Ok((start, end))
+}
+
+/// A household's yearly statement line for the estate's statement ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct HouseholdStatement {
+    pub house_id: i64,
+    pub label: String,
+    pub owner: String,
+    pub statement: Statement,
+}
+
+/// Every household's statement for a year in one query (an owner: their own), by house
+/// label, for the statement ledger and its export (Art 30 ¶1(3): deposits, use,
+/// value-added income and balance of each household account).
+pub async fn household_statements(db: &Db, a: &Access, estate_id: i64, year: i32, today: NaiveDate) -> Result<Vec<HouseholdStatement>> {
+    let rows = household_rows(db, a, estate_id, false, today).await?;
+    let (start, end) = year_bounds(year)?;
+    let sums: Vec<(i64, i64, i64, i64, i64, i64)> = on!(db, p => sqlx::query_as(
+        "SELECT house_id,
+                CAST(COALESCE(SUM(CASE WHEN entry_date < $2 THEN amount ELSE 0 END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN entry_date >= $2 AND entry_date < $3 AND kind = 'deposit' THEN amount ELSE 0 END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN entry_date >= $2 AND entry_date < $3 AND kind = 'use' THEN amount ELSE 0 END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN entry_date >= $2 AND entry_date < $3 AND kind = 'interest' THEN amount ELSE 0 END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN entry_date >= $2 AND entry_date < $3 AND kind NOT IN ('deposit', 'use', 'interest') THEN amount ELSE 0 END), 0) AS BIGINT)
+         FROM fund_entries WHERE estate_id = $1 AND house_id IS NOT NULL GROUP BY house_id")
+        .bind(estate_id).bind(start).bind(end).fetch_all(p).await)?;
+    let by_house: std::collections::HashMap<i64, Statement> = sums
+        .into_iter()
+        .map(|(h, opening, deposits, uses, interest, other)| (h, Statement { year, opening, deposits, uses, interest, other, closing: opening + deposits + uses + interest + other }))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| HouseholdStatement { house_id: r.house_id, label: r.label(), owner: r.owner_snapshot.clone(), statement: by_house.get(&r.house_id).copied().unwrap_or(Statement { year, ..Default::default() }) })
+        .collect())
+}
+
+/// A deposit rate as configured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Rate {
+    /// Digits of a division code (`64` = 宁夏, `6401` = 银川市).
+    pub region_prefix: String,
+    pub elevator: bool,
+    /// Fen per m² of building area.
+    pub fen_per_m2: i64,
+    pub effective_from: NaiveDate,
+}
+
+/// Every configured deposit rate, by region prefix, elevator, date (anyone who views the
+/// fund: rates are published standards).
+pub async fn rates(db: &Db, a: &Access) -> Result<Vec<Rate>> {
+    a.require(Action::View, Resource::Fund)?;
+    Ok(on!(db, p => sqlx::query_as::<_, Rate>("SELECT region_prefix, elevator, fen_per_m2, effective_from FROM fund_rates ORDER BY region_prefix, elevator, effective_from").fetch_all(p).await)?)
+}
+
+/// An estate's fund uses, newest first.
+pub async fn list_uses(db: &Db, a: &Access, estate_id: i64, today: NaiveDate) -> Result<Vec<FundUse>> {
+    estate_in_scope(db, a, estate_id, today).await?;
+    a.require(Action::View, Resource::Fund)?;
+    let sql = format!("SELECT {USE_COLS} FROM fund_uses u WHERE u.estate_id = $1 ORDER BY u.id DESC");
+    Ok(on!(db, p => sqlx::query_as::<_, FundUse>(dynamic(sql)).bind(estate_id).fetch_all(p).await)?)
+}
+
+/// A house in the scope of a fund use, with its label, area and share.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct UseHouse {
+    pub house_id: i64,
+    pub building_no: String,
+    pub unit_no: String,
+    pub room_no: String,
+    pub owner_snapshot: String,
+    /// Exclusive area at application, hundredths of m².
+    pub area: i64,
+    /// Fen charged, once charged.
+    pub share: Option<i64>,
+    /// The household's balance now (fen).
+    pub balance: i64,
+}
+
+impl UseHouse {
+    pub fn label(&self) -> String {
+        wuye_domain::registry::house_label(&self.building_no, &self.unit_no, &self.room_no)
+    }
+}
+
+/// The houses in scope of a fund use with labels (an owner: all of them — the charging
+/// scope and shares are disclosed to the owners, Art 30).
+pub async fn use_house_rows(db: &Db, a: &Access, id: i64, today: NaiveDate) -> Result<Vec<UseHouse>> {
+    get_use(db, a, id, today).await?;
+    let mut rows: Vec<UseHouse> = on!(db, p => sqlx::query_as::<_, UseHouse>(
+        "SELECT uh.house_id, b.no AS building_no, un.no AS unit_no, h.room_no, f.owner_snapshot, uh.area, uh.share, f.balance
+         FROM fund_use_houses uh JOIN houses h ON h.id = uh.house_id JOIN buildings b ON b.id = h.building_id JOIN units un ON un.id = h.unit_id JOIN fund_households f ON f.house_id = uh.house_id
+         WHERE uh.fund_use_id = $1 ORDER BY b.no, un.no, h.room_no, uh.house_id").bind(id).fetch_all(p).await)?;
+    // An owner sees the rooms and shares of the scope, but only their own names.
+    if a.role() == Role::Owner {
+        let sql = format!("SELECT h.id FROM fund_use_houses uh JOIN houses h ON h.id = uh.house_id JOIN estates e ON e.id = h.estate_id WHERE uh.fund_use_id = $1 AND {}", a.houses_sql("h", "e", today));
+        let own: Vec<i64> = on!(db, p => sqlx::query_scalar(dynamic(sql)).bind(id).fetch_all(p).await)?;
+        for r in rows.iter_mut().filter(|r| !own.contains(&r.house_id)) {
+            r.owner_snapshot = String::new();
+        }
+    }
+    Ok(rows)
+}
+
+/// The open household accounts of an estate in the given buildings (all buildings when
+/// empty), by house id: the charging scope of a fund use drawn per building.
+pub async fn scope_houses(db: &Db, a: &Access, estate_id: i64, building_ids: &[i64], today: NaiveDate) -> Result<Vec<i64>> {
+    estate_in_scope(db, a, estate_id, today).await?;
+    a.require(Action::View, Resource::Fund)?;
+    let rows: Vec<(i64, i64)> = on!(db, p => sqlx::query_as(
+        "SELECT f.house_id, h.building_id FROM fund_households f JOIN houses h ON h.id = f.house_id WHERE f.estate_id = $1 AND f.closed_on IS NULL ORDER BY f.house_id")
+        .bind(estate_id).fetch_all(p).await)?;
+    Ok(rows.into_iter().filter(|(_, b)| building_ids.is_empty() || building_ids.contains(b)).map(|(h, _)| h).collect())
+}

@@ -23,6 +23,8 @@ use wuye_store::registry::{self as reg, Building, Contract, ContractFilter, Cont
 use wuye_store::stats::{RegionCoverage, RegionStats};
 use wuye_store::{region, stats};
 
+pub mod fund;
+
 type ApiResult<T> = Result<T, ApiError>;
 
 /// JSON body whose rejection is answered in the API's error shape.
@@ -626,9 +628,12 @@ pub async fn cast_ballot(State(s): State<AppState>, u: User, Path(id): Path<i64>
         list_contracts, get_contract, create_contract, update_contract,
         import,
         list_votes, create_vote, get_vote, cast_ballot,
+        fund::get_account, fund::open_account, fund::list_households, fund::statements, fund::estate_entries, fund::allocate_interest,
+        fund::list_uses, fund::apply_use, fund::get_use, fund::submit_to_vote, fund::decide, fund::confirm, fund::pay, fund::charge, fund::disclose,
+        fund::get_household, fund::deposit, fund::transfer, fund::refund, fund::list_rates, fund::set_rate,
     ),
     components(schemas(CellError)),
-    tags((name = "regions", description = "行政区划 and coverage figures"), (name = "registry", description = "小区、房屋、业主、企业、合同"), (name = "import", description = "台账导入"), (name = "assembly", description = "业主大会表决（民法典第二百七十八条）"))
+    tags((name = "regions", description = "行政区划 and coverage figures"), (name = "registry", description = "小区、房屋、业主、企业、合同"), (name = "import", description = "台账导入"), (name = "assembly", description = "业主大会表决（民法典第二百七十八条）"), (name = "fund", description = "住宅专项维修资金（《住宅专项维修资金管理办法》）"))
 )]
 pub struct ApiDoc;
 

@@ -127,6 +127,7 @@ impl PageCtx {
             "user" => Resource::User,
             "audit" => Resource::Audit,
             "vote" => Resource::Vote,
+            "fund" => Resource::Fund,
             _ => return false,
         };
         wuye_domain::account::allows(role, action, res)
@@ -231,6 +232,8 @@ pub struct Nav {
     pub import: bool,
     pub users: bool,
     pub audit: bool,
+    /// The maintenance fund's deposit rates (those who keep the fund ledger).
+    pub fund: bool,
     /// An owner's own page.
     pub mine: bool,
 }
@@ -249,6 +252,7 @@ impl Nav {
             import: a.can(Action::Create, Resource::Import),
             users: v(Resource::User),
             audit: v(Resource::Audit),
+            fund: a.can(Action::Edit, Resource::Fund),
             mine: a.role() == wuye_domain::account::Role::Owner,
         }
     }

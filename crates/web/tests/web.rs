@@ -411,6 +411,8 @@ struct Ids {
     user: std::collections::HashMap<String, i64>,
     /// A draft vote of each estate (see [`votes_of_estates`]).
     vote_of_estate: std::collections::HashMap<&'static str, i64>,
+    /// A fund use applied for in each estate (see [`fund_uses_of_estates`]).
+    fund_use_of_estate: std::collections::HashMap<&'static str, i64>,
 }
 
 async fn ids(app: &TestApp) -> Ids {
@@ -426,7 +428,26 @@ async fn ids(app: &TestApp) -> Ids {
         enterprise: leak(q("SELECT name, id FROM enterprises").await),
         user: q("SELECT name, id FROM users").await.into_iter().collect(),
         vote_of_estate: Default::default(),
+        fund_use_of_estate: Default::default(),
     }
+}
+
+/// Opens the fund account of every fixture estate (rates for 宁夏) and applies for one use
+/// of each, as the system, for the routes naming `{fund_use}`.
+async fn fund_uses_of_estates(app: &TestApp, ids: &Ids) -> std::collections::HashMap<&'static str, i64> {
+    let sys = wuye_store::access::Access::system("test");
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    for elevator in [false, true] {
+        wuye_store::fund::set_rate(&app.t.db, &sys, "64", elevator, 5000, day).await.unwrap();
+    }
+    let mut out = std::collections::HashMap::new();
+    for (name, id) in &ids.estate {
+        wuye_store::fund::open_accounts(&app.t.db, &sys, *id, fixture_today()).await.unwrap();
+        let houses = wuye_store::fund::scope_houses(&app.t.db, &sys, *id, &[], fixture_today()).await.unwrap();
+        let u = wuye_store::fund::NewFundUse { project: "测试维修".into(), budget: 100, house_ids: houses, emergency: None };
+        out.insert(*name, wuye_store::fund::apply_use(&app.t.db, &sys, *id, &u, fixture_today()).await.unwrap());
+    }
+    out
 }
 
 /// Drafts one vote in each fixture estate (as the system), for the routes naming `{vote}`.
@@ -500,6 +521,7 @@ fn fill(path: &str, c: &RoleCase, ids: &Ids, variant: &str) -> String {
             "{owner}" => ids.owner[c.foreign_owner].to_string(),
             "{enterprise}" => ids.enterprise[c.foreign_enterprise].to_string(),
             "{vote}" => ids.vote_of_estate[c.foreign_estate].to_string(),
+            "{fund_use}" => ids.fund_use_of_estate[c.foreign_estate].to_string(),
             "{user}" => other_user.to_string(),
             "{role}" | "{token}" => "1".to_string(),
             "{otype}" => "estate".to_string(),
@@ -517,7 +539,7 @@ fn fill(path: &str, c: &RoleCase, ids: &Ids, variant: &str) -> String {
 
 /// Parameters that name an object the role must not reach.
 fn names_object(path: &str) -> bool {
-    ["{estate}", "{house}", "{building}", "{contract}", "{owner}", "{enterprise}", "{user}", "{oid}", "{code}", "{vote}"].iter().any(|p| path.contains(p))
+    ["{estate}", "{house}", "{building}", "{contract}", "{owner}", "{enterprise}", "{user}", "{oid}", "{code}", "{vote}", "{fund_use}"].iter().any(|p| path.contains(p))
 }
 
 /// Every route, for every role, against records outside the role's scope: 403 or 404 where
@@ -528,6 +550,7 @@ async fn isolation_every_route_every_role() {
     let app = TestApp::new().await;
     let mut ids = ids(&app).await;
     ids.vote_of_estate = votes_of_estates(&app, &ids).await;
+    ids.fund_use_of_estate = fund_uses_of_estates(&app, &ids).await;
     let public = ["/login", "/lang/{code}", "/static/{name}", "/api/openapi.json"];
     for case in cases() {
         let s = app.login(case.user).await;
@@ -931,4 +954,238 @@ async fn the_votes_api_drafts_and_casts() {
     let v = app.get_as(&committee, &format!("/api/votes/{vote}")).await.json();
     assert_eq!(v["vote"]["state"], "open");
     assert!(v["results"].is_null());
+}
+
+// ---------------------------------------------------------------------------------------
+// The maintenance fund
+
+/// A fund use end to end in the web UI, in 崇安小区 (building 1 with elevator: 101 of 马明
+/// and 杨芳, 100 m² / 80 m² exclusive; 102 of 李强, 90.5 / 75.25; 0201 sold without a
+/// recorded owner, 120 / 100; building 2 without elevator: S01 unsold, 60 / 60). The county
+/// regulator sets the rates and opens the accounts, deposits are recorded, interest is
+/// allocated; the committee applies for building 1, puts it to the owners, the vote passes,
+/// the committee approves, pays 1,000.00 元 and charges it by exclusive area (80 : 75.25 :
+/// 100 → 313.42 + 294.81 + 391.77 元, largest remainder), and discloses it; each balance
+/// falls by exactly its share, an owner sees the disclosure and `verify` finds nothing.
+/// Then an emergency use only the street office may confirm.
+#[tokio::test]
+async fn a_fund_use_from_application_to_disclosure() {
+    use wuye_domain::account::{Role, Scope};
+    let app = TestApp::new().await;
+    let db = &app.t.db;
+    let sys = wuye_store::access::Access::system("test");
+    let today = fixture_today();
+    let estate = wuye_store::registry::find_estate(db, &sys, "640104001002", "崇安小区", today).await.unwrap().unwrap();
+    let house = |room: &'static str| async move {
+        wuye_store::on!(db, p => wuye_store::sqlx::query_scalar::<_, i64>("SELECT id FROM houses WHERE estate_id = $1 AND room_no = $2").bind(estate).bind(room).fetch_one(p).await).unwrap()
+    };
+    let (h101, h102, h201, s01) = (house("101").await, house("102").await, house("0201").await, house("S01").await);
+    let b1: i64 = wuye_store::on!(db, p => wuye_store::sqlx::query_scalar("SELECT building_id FROM houses WHERE id = $1").bind(h101).fetch_one(p).await).unwrap();
+    let li: i64 = wuye_store::on!(db, p => wuye_store::sqlx::query_scalar("SELECT id FROM owners WHERE name = '李强'").fetch_one(p).await).unwrap();
+    wuye_store::account::create_user(db, &sys, "committee_ca", "崇安业委会", FIXTURE_PASSWORD, &[(Role::Committee, Scope::Estate(estate), String::new())], false).await.unwrap();
+    wuye_store::account::create_user(db, &sys, "owner_lq", "李强", FIXTURE_PASSWORD, &[(Role::Owner, Scope::Owner(li), String::new())], false).await.unwrap();
+    let reg = app.login("reg_xq").await;
+    let committee = app.login("committee_ca").await;
+    let owner = app.login("owner_lq").await;
+    let street = app.login("street_fh").await;
+
+    // Rates (元/m²) and the account.
+    let page = app.get_as(&committee, &format!("/estates/{estate}/fund")).await;
+    assert!(page.text().contains("尚未开立维修资金账户") && !page.text().contains("开立账户</button>"), "only the housing authority opens accounts");
+    let no_rate = app.post_as(&reg, &format!("/estates/{estate}/fund/open"), &[]).await;
+    assert_eq!(no_rate.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_rate.text().contains("未配置"), "{}", no_rate.text());
+    let bad = app.post_as(&reg, "/fund/rates", &[("region_prefix", "6401"), ("elevator", "1"), ("rate", "abc"), ("effective_from", "2026-01-01")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().contains("缴存标准"));
+    let other = app.post_as(&reg, "/fund/rates", &[("region_prefix", "640106"), ("elevator", "1"), ("rate", "50"), ("effective_from", "2026-01-01")]).await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
+    assert!(other.text().contains("本辖区以外"), "金凤区 is not 兴庆区's to set");
+    for (elevator, rate) in [("1", "50.00"), ("0", "40")] {
+        let r = app.post_as(&reg, "/fund/rates", &[("region_prefix", "640104"), ("elevator", elevator), ("rate", rate), ("effective_from", "2026-01-01")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    }
+    assert!(app.get_as(&reg, "/fund/rates").await.text().contains("50.00"));
+    let opened = app.post_as(&reg, &format!("/estates/{estate}/fund/open"), &[]).await;
+    assert_eq!(opened.status, StatusCode::OK, "{}", opened.text());
+    assert!(opened.text().contains("已开立分户账：4"));
+    let hh = |h: i64| {
+        let reg = reg.clone();
+        let app = &app;
+        async move { app.get_as(&reg, &format!("/api/houses/{h}/fund")).await.json() }
+    };
+    // Initial deposits: building area × rate: 100 × 50, 90.5 × 50, 120 × 50, 60 × 40 元.
+    assert_eq!([hh(h101).await["account"]["initial_deposit"].as_i64(), hh(h102).await["account"]["initial_deposit"].as_i64(), hh(h201).await["account"]["initial_deposit"].as_i64(), hh(s01).await["account"]["initial_deposit"].as_i64()],
+        [Some(500_000), Some(452_500), Some(600_000), Some(240_000)]);
+
+    // Deposits: 101, 102 and 0201 in full; S01 pays 500.00 元 of 2,400.00 (below 30%).
+    for (h, amount, payer) in [(h101, "5000.00", "马明"), (h102, "4525", "李强"), (h201, "6000", "宁夏某房地产开发有限公司"), (s01, "500.00", "宁夏某房地产开发有限公司")] {
+        let r = app.post_as(&reg, &format!("/houses/{h}/fund/deposits"), &[("amount", amount), ("payer", payer), ("date", "2026-03-01")]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert!(r.text().contains("已记录缴存"));
+    }
+    let r = app.post_as(&reg, &format!("/houses/{h101}/fund/deposits"), &[("amount", "-5"), ("payer", "马明")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a negative deposit is refused");
+    assert_eq!(app.post_as(&committee, &format!("/houses/{h101}/fund/deposits"), &[("amount", "5"), ("payer", "马明")]).await.status, StatusCode::FORBIDDEN, "the committee does not keep the ledger");
+    assert!(hh(s01).await["top_up_due"].as_bool().unwrap());
+    assert_eq!(hh(s01).await["top_up_amount"], 190_000);
+    let page = app.get_as(&reg, &format!("/estates/{estate}/fund?below=1")).await.text();
+    assert!(page.contains("16025.00") && page.contains("应续交") && page.contains("S01"), "balance 5000 + 4525 + 6000 + 500 元; S01 below 30%");
+    // Interest 100.00 元 by balance; the parts sum to the total.
+    let r = app.post_as(&reg, &format!("/estates/{estate}/fund/interest"), &[("total", "100.00"), ("date", "2026-06-21")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.text().contains("16125.00"));
+
+    // The committee applies for building 1.
+    assert_eq!(app.get_as(&owner, &format!("/estates/{estate}/fund/uses/new")).await.status, StatusCode::FORBIDDEN);
+    let form = app.get_as(&committee, &format!("/estates/{estate}/fund/uses/new")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text().contains(&format!("name=\"b_{b1}\"")) && form.text().contains("电梯故障危及人身安全"));
+    let bad = app.post_as(&committee, &format!("/estates/{estate}/fund/uses/new"), &[("project", "1号楼电梯更换"), ("budget", "三万")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().contains("1号楼电梯更换"), "the form keeps what was entered");
+    let b1_key = format!("b_{b1}");
+    let r = app.post_as(&committee, &format!("/estates/{estate}/fund/uses/new"), &[("project", "1号楼电梯更换"), ("budget", "30000.00"), (b1_key.as_str(), "1"), ("emergency", "")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let use_url = r.headers.get(header::LOCATION).unwrap().to_str().unwrap().to_string();
+    let use_id: i64 = use_url.strip_prefix("/fund-uses/").unwrap().parse().unwrap();
+    let page = app.get_as(&committee, &use_url).await.text();
+    assert!(page.contains("申请") && page.contains("255.25") && page.contains("提交业主表决") && !page.contains("S01"), "scope: building 1, 80 + 75.25 + 100 m²");
+
+    // The owners of the houses in scope vote (Art 278 ¶1 item 5).
+    let r = app.post_as(&committee, &format!("{use_url}/vote"), &[("opens_on", "2026-12-14"), ("closes_on", "2026-12-31")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let vote: i64 = r.headers.get(header::LOCATION).unwrap().to_str().unwrap().strip_prefix("/votes/").unwrap().parse().unwrap();
+    assert_eq!(app.post_as(&committee, &format!("/votes/{vote}/announce"), &[]).await.status, StatusCode::SEE_OTHER);
+    wuye_store::assembly::open(db, &sys, vote, chrono::NaiveDate::from_ymd_opt(2026, 12, 14).unwrap()).await.unwrap();
+    let electorate = wuye_store::assembly::electorate(db, &sys, vote, today).await.unwrap();
+    assert_eq!((electorate.voters.len(), electorate.totals.area), (3, 25_525), "马明 and 杨芳 one voter, 李强, the developer for 0201");
+    for v in &electorate.voters {
+        let method = wuye_store::assembly::Method::Proxy { voter: v.id, authorisation: "业主书面委托书（2026-12-15）".into() };
+        let choices = [(1u32, wuye_domain::assembly::Choice::Agree)].into_iter().collect();
+        wuye_store::assembly::cast(db, &sys, vote, &method, &choices, chrono::NaiveDate::from_ymd_opt(2026, 12, 15).unwrap()).await.unwrap();
+    }
+    assert_eq!(app.post_as(&committee, &format!("{use_url}/decide"), &[]).await.status, StatusCode::UNPROCESSABLE_ENTITY, "no decision before the result is published");
+    assert_eq!(app.post_as(&committee, &format!("/votes/{vote}/close"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.post_as(&committee, &format!("/votes/{vote}/publish"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.post_as(&committee, &format!("{use_url}/decide"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert!(app.get_as(&committee, &use_url).await.text().contains("表决通过"));
+
+    // Pay 1,000.00 元 (over budget refused), then charge by exclusive area.
+    let over = app.post_as(&committee, &format!("{use_url}/pay"), &[("amount", "30000.01"), ("contractor", "宁夏快捷电梯工程有限公司")]).await;
+    assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(over.text().contains("不超过预算"));
+    assert_eq!(app.post_as(&committee, &format!("{use_url}/pay"), &[("amount", "1000.00"), ("contractor", "宁夏快捷电梯工程有限公司")]).await.status, StatusCode::SEE_OTHER);
+    let before: Vec<i64> = futures_balances(&app, &reg, &[h101, h102, h201, s01]).await;
+    assert_eq!(app.post_as(&committee, &format!("{use_url}/charge"), &[]).await.status, StatusCode::SEE_OTHER);
+    let after: Vec<i64> = futures_balances(&app, &reg, &[h101, h102, h201, s01]).await;
+    let moved: Vec<i64> = before.iter().zip(&after).map(|(b, a)| b - a).collect();
+    assert_eq!(moved, vec![31_342, 29_481, 39_177, 0], "100,000 fen × 80 / 75.25 / 100 of 255.25 m², largest remainder");
+    let page = app.get_as(&committee, &use_url).await.text();
+    assert!(page.contains("313.42") && page.contains("294.81") && page.contains("391.77") && page.contains("1000.00") && page.contains("已列支"));
+    assert_eq!(app.post_as(&committee, &format!("{use_url}/charge"), &[]).await.status, StatusCode::UNPROCESSABLE_ENTITY, "charged once only");
+    assert_eq!(app.post_as(&committee, &format!("{use_url}/disclose"), &[]).await.status, StatusCode::SEE_OTHER);
+    let u = app.get_as(&committee, &format!("/api/fund-uses/{use_id}")).await.json();
+    assert_eq!(u["use"]["state"], "disclosed");
+    assert_eq!(u["houses"].as_array().unwrap().iter().map(|h| h["share"].as_i64().unwrap()).sum::<i64>(), 100_000);
+
+    // The owner sees the disclosure: the use, each room's share, their own statement; not
+    // the names of the other households.
+    let d = app.get_as(&owner, &format!("/estates/{estate}/fund/disclosure?year=2026")).await;
+    assert_eq!(d.status, StatusCode::OK);
+    let d = d.text();
+    assert!(d.contains("1号楼电梯更换") && d.contains("294.81") && d.contains("313.42") && d.contains("我的分户账") && d.contains("宁夏快捷电梯工程有限公司"), "{d}");
+    assert!(!d.contains("马明"), "another household's owner is not named");
+    let mine = app.get_as(&owner, &format!("/houses/{h102}/fund")).await.text();
+    assert!(mine.contains("-294.81") && mine.contains("使用列支"));
+    assert_eq!(app.get_as(&owner, &format!("/houses/{h101}/fund")).await.status, StatusCode::NOT_FOUND, "another's household account");
+
+    // Exports.
+    let x = app.get_as(&reg, &format!("/estates/{estate}/fund/export/households.csv")).await;
+    assert_eq!(x.status, StatusCode::OK);
+    assert!(x.text().contains("4525.00") && x.text().contains("S01"));
+    let x = app.get_as(&reg, &format!("/estates/{estate}/fund/export/statements.xlsx?year=2026")).await;
+    assert_eq!((x.status, &x.bytes[..2]), (StatusCode::OK, &b"PK"[..]));
+    let x = app.get_as(&reg, &format!("/estates/{estate}/fund/export/entries.csv?year=2026")).await.text();
+    assert!(x.contains("-313.42") && x.contains("增值收益") && x.contains("缴存"));
+
+    // Emergency: S01's building; the committee cannot confirm, the street office does.
+    let b2 = format!("b_{}", wuye_store::on!(db, p => wuye_store::sqlx::query_scalar::<_, i64>("SELECT building_id FROM houses WHERE id = $1").bind(s01).fetch_one(p).await).unwrap());
+    let r = app.post_as(&committee, &format!("/estates/{estate}/fund/uses/new"), &[("project", "2号楼排水管爆裂抢修"), ("budget", "300"), (b2.as_str(), "1"), ("emergency", "drainage_failure")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let em = r.headers.get(header::LOCATION).unwrap().to_str().unwrap().to_string();
+    assert!(!app.get_as(&committee, &em).await.text().contains("确认紧急情况</button>"));
+    let no = app.post_as(&committee, &format!("{em}/confirm"), &[]).await;
+    assert_eq!(no.status, StatusCode::FORBIDDEN);
+    assert!(no.text().contains("街道办事处或社区居委会确认"));
+    assert!(app.get_as(&street, &em).await.text().contains("确认紧急情况</button>"));
+    assert_eq!(app.post_as(&street, &format!("{em}/confirm"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.post_as(&committee, &format!("{em}/pay"), &[("amount", "300"), ("contractor", "银川市政管道维修队")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.post_as(&committee, &format!("{em}/charge"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.post_as(&committee, &format!("{em}/disclose"), &[]).await.status, StatusCode::SEE_OTHER);
+    let d = app.get_as(&owner, &format!("/estates/{estate}/fund/disclosure")).await.text();
+    assert!(d.contains("2号楼排水管爆裂抢修") && d.contains("应急程序") && d.contains("street_fh"));
+
+    let (checked, mismatches) = wuye_store::fund::verify(db).await.unwrap();
+    assert!(mismatches.is_empty(), "{mismatches:?}");
+    assert_eq!(checked.households, 4);
+}
+
+/// The balances (fen) of household accounts, through the API.
+async fn futures_balances(app: &TestApp, s: &Session, houses: &[i64]) -> Vec<i64> {
+    let mut out = Vec::new();
+    for h in houses {
+        out.push(app.get_as(s, &format!("/api/houses/{h}/fund")).await.json()["account"]["balance"].as_i64().unwrap());
+    }
+    out
+}
+
+/// The fund through the API: rates, opening, a deposit, the account and statements, an
+/// emergency use's steps; errors name the field.
+#[tokio::test]
+async fn the_fund_through_the_api() {
+    let app = TestApp::new().await;
+    let db = &app.t.db;
+    let sys = wuye_store::access::Access::system("test");
+    let estate = wuye_store::registry::find_estate(db, &sys, "640104001003", "兴隆家园", fixture_today()).await.unwrap().unwrap();
+    let reg = app.login("reg_xq").await;
+    let r = app.json_as(&reg, "POST", "/api/fund/rates", serde_json::json!({"region_prefix": "640104", "elevator": false, "fen_per_m2": 3000, "effective_from": "2026-01-01"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()[0]["fen_per_m2"], 3000);
+    let r = app.json_as(&reg, "POST", &format!("/api/estates/{estate}/fund"), serde_json::json!({})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["households"], 3);
+    assert_eq!(app.json_as(&reg, "POST", &format!("/api/estates/{estate}/fund"), serde_json::json!({})).await.status, StatusCode::CONFLICT);
+    let houses = app.get_as(&reg, &format!("/api/estates/{estate}/fund/households")).await.json();
+    let h = houses[0]["house_id"].as_i64().unwrap();
+    let due = houses[0]["initial_deposit"].as_i64().unwrap();
+    let r = app.json_as(&reg, "POST", &format!("/api/houses/{h}/fund/deposits"), serde_json::json!({"amount": 0, "payer": "x"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("缴存金额"));
+    let r = app.json_as(&reg, "POST", &format!("/api/houses/{h}/fund/deposits"), serde_json::json!({"amount": due, "payer": "业主", "date": "2026-02-01"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let acct = app.get_as(&reg, &format!("/api/estates/{estate}/fund?year=2026")).await.json();
+    assert_eq!(acct["account"]["balance"].as_i64(), Some(due));
+    assert_eq!(acct["statement"]["deposits"].as_i64(), Some(due));
+    assert_eq!(acct["account"]["below_threshold"], 2, "the two houses without deposits");
+    let st = app.get_as(&reg, &format!("/api/estates/{estate}/fund/statements?year=2026")).await.json();
+    assert_eq!(st["households"].as_array().unwrap().iter().map(|x| x["statement"]["closing"].as_i64().unwrap()).sum::<i64>(), due);
+    let below = app.get_as(&reg, &format!("/api/estates/{estate}/fund/households?below=true")).await.json();
+    assert_eq!(below.as_array().unwrap().len(), 2);
+    // The regulator does not apply for uses; a bad emergency kind is a 422.
+    let r = app.json_as(&app.admin, "POST", &format!("/api/estates/{estate}/fund-uses"), serde_json::json!({"project": "抢修", "budget": 100, "house_ids": [h], "emergency": "earthquake"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.json_as(&reg, "POST", &format!("/api/estates/{estate}/fund-uses"), serde_json::json!({"project": "抢修", "budget": 100, "house_ids": [h]})).await.status, StatusCode::FORBIDDEN);
+    let r = app.json_as(&app.admin, "POST", &format!("/api/estates/{estate}/fund-uses"), serde_json::json!({"project": "屋面漏水抢修", "budget": 100, "house_ids": [h], "emergency": "roof_wall_leak"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_i64().unwrap();
+    assert_eq!(app.json_as(&app.admin, "POST", &format!("/api/fund-uses/{id}/vote"), serde_json::json!({"opens_on": "2026-12-14", "closes_on": "2026-12-31"})).await.status, StatusCode::UNPROCESSABLE_ENTITY, "an emergency is not voted on");
+    assert_eq!(app.json_as(&app.admin, "POST", &format!("/api/fund-uses/{id}/confirm"), serde_json::json!({})).await.json()["state"], "confirmed");
+    assert_eq!(app.json_as(&app.admin, "POST", &format!("/api/fund-uses/{id}/pay"), serde_json::json!({"amount": 100, "contractor": "防水公司"})).await.json()["state"], "paid");
+    let parts = app.json_as(&app.admin, "POST", &format!("/api/fund-uses/{id}/charge"), serde_json::json!({})).await.json();
+    assert_eq!(parts[0]["amount"], -100);
+    assert_eq!(app.json_as(&app.admin, "POST", &format!("/api/fund-uses/{id}/disclose"), serde_json::json!({})).await.json()["state"], "disclosed");
+    let hh = app.get_as(&reg, &format!("/api/houses/{h}/fund")).await.json();
+    assert_eq!(hh["account"]["balance"].as_i64(), Some(due - 100));
+    assert_eq!(hh["entries"].as_array().unwrap().len(), 2);
 }

@@ -304,6 +304,15 @@ pub async fn history(State(state): State<AppState>, UiLang(lang): UiLang, u: Use
         "owner" => (reg::get_owner(&state.db, a, oid, today).await?.name, format!("/owners/{oid}")),
         "enterprise" => (reg::get_enterprise(&state.db, a, oid, today).await?.name, format!("/enterprises/{oid}")),
         "contract" => (reg::get_contract(&state.db, a, oid, today).await?.estate_name, format!("/contracts/{oid}")),
+        "fund_account" => (format!("{} · 维修资金", reg::get_estate(&state.db, a, oid, today).await?.name), {
+            wuye_store::fund::account(&state.db, a, oid, today).await?;
+            format!("/estates/{oid}/fund")
+        }),
+        "fund_household" => (format!("{} · 维修资金分户账", reg::get_house(&state.db, a, oid, today).await?.label()), {
+            wuye_store::fund::household(&state.db, a, oid, today).await?;
+            format!("/houses/{oid}/fund")
+        }),
+        "fund_use" => (wuye_store::fund::get_use(&state.db, a, oid, today).await?.project, format!("/fund-uses/{oid}")),
         "user" => {
             a.require(Action::View, Resource::User)?;
             (account::get_user(&state.db, oid).await?.name, format!("/admin/users/{oid}"))

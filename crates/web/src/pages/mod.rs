@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod registry;
 pub mod import;
 pub mod votes;
+pub mod fund;
 
 use crate::ctx::PageCtx;
 use crate::error::PageError;
