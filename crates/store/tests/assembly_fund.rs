@@ -383,6 +383,25 @@ async fn fund_accounts_interest_and_statements_in_exact_fen() {
     assert_eq!((e.deposits, e.interest, e.other, e.closing), (84_003, 100, -34, 84_069));
     let next = fund::estate_statement(db, &sys(), xl, 2027, today).await.unwrap();
     assert_eq!((next.opening, next.closing), (84_069, 84_069));
+
+    // The ledgers read back: every household's statement in one query adds up to the
+    // estate's; the account's counts; the year's entries; a closed account is not below.
+    let all = fund::household_statements(db, &sys(), xl, 2026, today).await.unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(all.iter().map(|h| h.statement.closing).sum::<i64>(), e.closing);
+    assert_eq!(all.iter().map(|h| h.statement.deposits).sum::<i64>(), e.deposits);
+    assert_eq!(all.iter().find(|h| h.house_id == xs[0].house_id).unwrap().statement, s);
+    let acct = fund::account(db, &sys(), xl, today).await.unwrap().unwrap();
+    assert_eq!((acct.balance, acct.households, acct.initial_deposits, acct.below_threshold), (84_069, 3, 840_000, 1));
+    let below = fund::household_rows(db, &sys(), xl, true, today).await.unwrap();
+    assert_eq!(below.iter().map(|h| h.house_id).collect::<Vec<_>>(), vec![xs[0].house_id]);
+    let entries = fund::estate_entries(db, &sys(), xl, 2026, None, today).await.unwrap();
+    assert_eq!(entries.iter().map(|x| x.amount).sum::<i64>(), 84_069);
+    assert_eq!(entries.iter().filter(|x| x.kind == "interest").count(), 3);
+    let last2 = fund::estate_entries(db, &sys(), xl, 2026, Some(2), today).await.unwrap();
+    assert_eq!(last2.iter().map(|x| x.amount).collect::<Vec<_>>(), vec![-34, 84_000], "the newest two, oldest first");
+    assert!(fund::estate_entries(db, &sys(), xl, 2025, None, today).await.unwrap().is_empty());
+    assert!(fund::account(db, &sys(), estate_id(db, "满春园小区").await, today).await.unwrap().is_none(), "not opened");
     assert_verified(db).await;
 }
 
