@@ -45,7 +45,7 @@ pub(crate) async fn estate_in_scope(db: &Db, a: &Access, estate_id: i64, today: 
 // ---------------------------------------------------------------------------------------
 
 /// The covenant's and rules of procedure's clauses that matter to voting.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Covenant {
     pub estate_id: i64,
     /// Threshold rule set: `civil_code_2021` or `pmr_2018_art12`.
@@ -108,7 +108,7 @@ pub async fn covenant(db: &Db, a: &Access, estate_id: i64, today: NaiveDate) -> 
 }
 
 /// A committee member.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Member {
     pub name: String,
     /// `director` (主任) | `deputy` (副主任) | `member` (委员).
@@ -126,7 +126,7 @@ pub struct CommitteeInput {
 }
 
 /// The current committee of an estate.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Committee {
     pub id: i64,
     pub estate_id: i64,

@@ -23,6 +23,7 @@ use wuye_store::registry::{self as reg, Building, Contract, ContractFilter, Cont
 use wuye_store::stats::{RegionCoverage, RegionStats};
 use wuye_store::{region, stats};
 
+pub mod assembly;
 pub mod fund;
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -628,6 +629,7 @@ pub async fn cast_ballot(State(s): State<AppState>, u: User, Path(id): Path<i64>
         list_contracts, get_contract, create_contract, update_contract,
         import,
         list_votes, create_vote, get_vote, cast_ballot,
+        assembly::get_records, assembly::put_covenant, assembly::create_committee,
         fund::get_account, fund::open_account, fund::list_households, fund::statements, fund::estate_entries, fund::allocate_interest,
         fund::list_uses, fund::apply_use, fund::get_use, fund::submit_to_vote, fund::decide, fund::confirm, fund::pay, fund::charge, fund::disclose,
         fund::get_household, fund::deposit, fund::transfer, fund::refund, fund::list_rates, fund::set_rate,

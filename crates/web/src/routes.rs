@@ -2,7 +2,7 @@
 //! isolation test walks it for every role: a route cannot be added without being tested.
 
 use crate::AppState;
-use crate::pages::{account, admin, dashboard, fund as fd, import, registry as r, votes as v};
+use crate::pages::{account, admin, assembly as asb, dashboard, fund as fd, import, registry as r, votes as v};
 use crate::api;
 use axum::routing::{MethodRouter, delete, get, post, put};
 
@@ -27,6 +27,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/estates/{estate}/edit"),
     ("GET", "/estates/{estate}/houses/new"),
     ("POST", "/estates/{estate}/houses/new"),
+    ("GET", "/estates/{estate}/assembly"),
+    ("POST", "/estates/{estate}/assembly/covenant"),
+    ("POST", "/estates/{estate}/assembly/committee"),
     ("GET", "/estates/{estate}/votes"),
     ("GET", "/estates/{estate}/votes/new"),
     ("POST", "/estates/{estate}/votes/new"),
@@ -110,6 +113,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/estates/{estate}"),
     ("PUT", "/api/estates/{estate}"),
     ("GET", "/api/estates/{estate}/buildings"),
+    ("GET", "/api/estates/{estate}/assembly"),
+    ("PUT", "/api/estates/{estate}/covenant"),
+    ("POST", "/api/estates/{estate}/committees"),
     ("GET", "/api/estates/{estate}/votes"),
     ("POST", "/api/estates/{estate}/votes"),
     ("GET", "/api/votes/{vote}"),
@@ -179,6 +185,9 @@ pub fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/estates/{estate}/edit") => post(r::estate_update),
         ("GET", "/estates/{estate}/houses/new") => get(r::house_new),
         ("POST", "/estates/{estate}/houses/new") => post(r::house_create),
+        ("GET", "/estates/{estate}/assembly") => get(asb::assembly),
+        ("POST", "/estates/{estate}/assembly/covenant") => post(asb::set_covenant),
+        ("POST", "/estates/{estate}/assembly/committee") => post(asb::set_committee),
         ("GET", "/estates/{estate}/votes") => get(v::votes),
         ("GET", "/estates/{estate}/votes/new") => get(v::vote_new),
         ("POST", "/estates/{estate}/votes/new") => post(v::vote_create),
@@ -262,6 +271,9 @@ pub fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/api/estates/{estate}") => get(api::get_estate),
         ("PUT", "/api/estates/{estate}") => put(api::update_estate),
         ("GET", "/api/estates/{estate}/buildings") => get(api::estate_buildings),
+        ("GET", "/api/estates/{estate}/assembly") => get(api::assembly::get_records),
+        ("PUT", "/api/estates/{estate}/covenant") => put(api::assembly::put_covenant),
+        ("POST", "/api/estates/{estate}/committees") => post(api::assembly::create_committee),
         ("GET", "/api/estates/{estate}/votes") => get(api::list_votes),
         ("POST", "/api/estates/{estate}/votes") => post(api::create_vote),
         ("GET", "/api/votes/{vote}") => get(api::get_vote),

@@ -1189,3 +1189,45 @@ async fn the_fund_through_the_api() {
     assert_eq!(hh["account"]["balance"].as_i64(), Some(due - 100));
     assert_eq!(hh["entries"].as_array().unwrap().len(), 2);
 }
+
+/// The committee records the covenant and the committee on the assembly page; the size
+/// and term rules are the store's (5–11, odd, one director, ≤ 5 years); others only read.
+#[tokio::test]
+async fn assembly_records_covenant_and_committee() {
+    let app = TestApp::new().await;
+    let db = &app.t.db;
+    let sys = wuye_store::access::Access::system("test");
+    let estate = wuye_store::registry::find_estate(db, &sys, "640205001001", "庆安花园", fixture_today()).await.unwrap().unwrap();
+    let committee = app.login("committee_qa").await;
+    let page = app.get_as(&committee, &format!("/estates/{estate}/assembly")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("尚未登记管理规约") && page.text().contains("登记业主委员会"));
+    // A silent-vote clause needs its article.
+    let r = app.post_as(&committee, &format!("/estates/{estate}/assembly/covenant"), &[("rule_set", "civil_code_2021"), ("silent_vote", "1"), ("silent_clause", "")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("沉默票条款"));
+    let r = app.post_as(&committee, &format!("/estates/{estate}/assembly/covenant"), &[("rule_set", "civil_code_2021"), ("silent_vote", "1"), ("silent_clause", "管理规约第十二条：未参与表决的业主视为同意多数意见"), ("covenant_filed_on", "2026-03-01")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    // Four members is too few and even; six lines with two directors is refused too.
+    let four = "张一，主任\n张二，副主任\n张三\n张四";
+    let r = app.post_as(&committee, &format!("/estates/{estate}/assembly/committee"), &[("term_start", "2026-01-01"), ("term_end", "2030-12-31"), ("members", four)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("张四"), "the form keeps the members");
+    let long = "张一，主任\n张二，副主任\n张三\n张四\n张五";
+    let r = app.post_as(&committee, &format!("/estates/{estate}/assembly/committee"), &[("term_start", "2026-01-01"), ("term_end", "2031-06-30"), ("members", long)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a term over 5 years");
+    let r = app.post_as(&committee, &format!("/estates/{estate}/assembly/committee"), &[("term_start", "2026-01-01"), ("term_end", "2030-12-31"), ("members", long), ("committee_filed_on", "2026-02-01")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = app.get_as(&committee, &format!("/estates/{estate}/assembly")).await.text();
+    assert!(page.contains("管理规约第十二条") && page.contains("已备案") && page.contains("2030-12-31") && page.contains("张五"));
+    // The regulator reads, through the API too; it does not write.
+    let reg = app.login("admin").await;
+    let v = app.get_as(&reg, &format!("/api/estates/{estate}/assembly")).await.json();
+    assert_eq!(v["covenant"]["silent_vote"], true);
+    assert_eq!(v["committee"]["members"].as_array().unwrap().len(), 5);
+    assert_eq!(v["committee"]["members"][0]["position"], "director");
+    let bad = app.json_as(&committee, "POST", &format!("/api/estates/{estate}/committees"), serde_json::json!({"term_start": "2026-01-01", "term_end": "2030-12-31", "members": [{"name": "甲", "position": "member"}]})).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let owner = app.login("owner_zw").await;
+    assert_eq!(app.get_as(&owner, &format!("/estates/{estate}/assembly")).await.status, StatusCode::NOT_FOUND, "another estate's");
+}

@@ -7,6 +7,7 @@ pub mod registry;
 pub mod import;
 pub mod votes;
 pub mod fund;
+pub mod assembly;
 
 use crate::ctx::PageCtx;
 use crate::error::PageError;
