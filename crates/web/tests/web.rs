@@ -965,7 +965,7 @@ async fn the_votes_api_drafts_and_casts() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let scan: (String, i64, String) = wuye_store::on!(db, p => wuye_store::sqlx::query_as("SELECT content_type, size, sha256 FROM ballot_scans WHERE ballot_id = $1")
         .bind(r.json()["ballot_id"].as_i64().unwrap()).fetch_one(p).await).unwrap();
-    assert_eq!((scan.0.as_str(), scan.1), ("application/pdf", 23));
+    assert_eq!((scan.0.as_str(), scan.1), ("application/pdf", 24));
     let r = app.json_as(&committee, "POST", &format!("/api/votes/{vote}/ballots"), serde_json::json!({"choices": {"1": "agree"}})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "online is for owners");
     let v = app.get_as(&committee, &format!("/api/votes/{vote}")).await.json();
