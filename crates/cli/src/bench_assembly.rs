@@ -126,12 +126,14 @@ pub(crate) async fn bench_tally(data_dir: &Path, houses: u64, backend: Option<Be
             let (db, casting) = (db.clone(), casting.clone());
             tasks.push(tokio::spawn(async move {
                 let sys = Access::system("bench");
+                // Each paper ballot carries its scan, as in use (a small PDF).
+                let scan = assembly::Scan { file_name: "ballot.pdf".into(), bytes: b"%PDF-1.4\n% scanned ballot\n%%EOF\n".to_vec() };
                 for (i, v) in casting.iter().enumerate().skip(w).step_by(8) {
                     let times = if i % 10 == 0 { 2 } else { 1 };
                     for k in 0..times {
                         let c = |x: usize| [Choice::Agree, Choice::Agree, Choice::Agree, Choice::Disagree, Choice::Abstain][(x + k) % 5];
                         let choices: BTreeMap<u32, Choice> = [(1, c(i)), (2, c(i + 1)), (3, c(i + 2))].into_iter().collect();
-                        assembly::cast(&db, &sys, vote, &Method::Paper { voter: v.clone(), attachment_id: None }, &choices, opens).await?;
+                        assembly::cast(&db, &sys, vote, &Method::Paper { voter: v.clone(), scan: scan.clone() }, &choices, opens).await?;
                     }
                 }
                 Ok::<(), wuye_store::StoreError>(())

@@ -139,7 +139,7 @@ pub(crate) async fn bench_interest(data_dir: &Path, households: u64, backend: Op
         let t = Instant::now();
         let mut allocated = 0i64;
         for (id, total, _) in &plan {
-            let out = fund::allocate_interest(&db, &sys, *id, *total, today).await?;
+            let out = fund::allocate_interest(&db, &sys, *id, *total, wuye_domain::fund::InterestMethod::ByBalance, today).await?;
             allocated += out.iter().map(|(_, p)| p).sum::<i64>();
         }
         let t_real = t.elapsed();

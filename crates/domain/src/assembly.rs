@@ -1109,7 +1109,7 @@ pub fn receipt_code(vote_id: i64, voter: VoterId, ballot_text: &str, salt: &[u8]
 /// One line of the published tally: a receipt, the voter's area (the weight needed to
 /// re-add the area totals; no name, no house), the choices, and the hash chain. Each
 /// line counts one head on the matters it has a choice for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PublishedEntry {
     /// The voter's receipt code ([`receipt_code`]).
     pub receipt: String,

@@ -109,6 +109,52 @@ pub fn split_by_area(cost_fen: i64, areas: &[i64]) -> Result<Vec<i64>, FundError
     allocate(cost_fen, areas)
 }
 
+code_enum! {
+    /// How interest and other value-added income (增值收益) is split among an estate's
+    /// household ledgers (分户账). rules.md §2.3 \[U\]: the national text retrieved does not
+    /// say how interest is credited to each household, so the method is configurable, with
+    /// the default "按分户账余额比例" ([`InterestMethod::ByBalance`]); **the method needs
+    /// confirmation against the local rule** (rules.md §2.8: no Ningxia fund rule found).
+    InterestMethod {
+        /// 按分户账余额比例 (default): in proportion to each household's balance on the day
+        /// of the allocation (a negative balance weighs 0).
+        ByBalance = "by_balance" / "按分户账余额比例" | "按余额",
+        /// 按首期缴存额比例: in proportion to each household's initial deposit
+        /// ([`initial_deposit`], 165号令 Art 7).
+        ByInitialDeposit = "by_initial_deposit" / "按首期缴存额比例" | "按缴存额",
+    }
+}
+
+impl Default for InterestMethod {
+    /// [`InterestMethod::ByBalance`], rules.md §2.3.
+    fn default() -> Self {
+        InterestMethod::ByBalance
+    }
+}
+
+impl InterestMethod {
+    /// The memo written on each interest entry: which method split it, and that the method
+    /// is to be confirmed locally (rules.md §2.3 \[U\]).
+    pub fn memo(self) -> String {
+        format!("{}分配利息（分摊方法待当地确认）", self.label_zh())
+    }
+}
+
+/// Splits `total` fen of interest among household ledgers by `method` ([`allocate`], parts
+/// summing exactly to `total`): `balances` and `initial_deposits` in fen, one of each per
+/// household in the same order. A negative balance weighs 0. Errors as [`allocate`]; the
+/// two slices of different lengths is [`FundError::NoWeights`] (nothing to pair).
+pub fn split_interest(total: i64, method: InterestMethod, balances: &[i64], initial_deposits: &[i64]) -> Result<Vec<i64>, FundError> {
+    if balances.len() != initial_deposits.len() {
+        return Err(FundError::NoWeights);
+    }
+    let weights: Vec<i64> = match method {
+        InterestMethod::ByBalance => balances.iter().map(|b| (*b).max(0)).collect(),
+        InterestMethod::ByInitialDeposit => initial_deposits.iter().map(|d| (*d).max(0)).collect(),
+    };
+    allocate(total, &weights)
+}
+
 /// The top-up threshold of 165号令 Art 17: 30 (percent of the initial deposit).
 pub const DEFAULT_TOP_UP_PERCENT: u32 = 30;
 
@@ -239,6 +285,32 @@ pub fn fund_use_transition(path: FundUsePath, from: FundUseState, to: FundUseSta
         }
     }
     if fund_use_next(path, from).contains(&to) { Ok(to) } else { Err(FundUseTransitionError::Illegal { path, from, to }) }
+}
+
+#[cfg(test)]
+mod interest_tests {
+    use super::*;
+
+    /// rules.md §2.3: 101 fen over three households with balances 100, 300, 0 fen and
+    /// initial deposits 1 000, 1 000, 2 000 fen.
+    #[test]
+    fn interest_by_balance_and_by_initial_deposit() {
+        let (balances, initial) = ([100, 300, 0], [1000, 1000, 2000]);
+        // By balance: exact 25.25, 75.75, 0 → floors 25, 75, 0; the fen left goes to the
+        // largest remainder (75.75).
+        assert_eq!(split_interest(101, InterestMethod::ByBalance, &balances, &initial).unwrap(), vec![25, 76, 0]);
+        // By initial deposit: exact 25.25, 25.25, 50.5 → 25, 25, 51.
+        assert_eq!(split_interest(101, InterestMethod::ByInitialDeposit, &balances, &initial).unwrap(), vec![25, 25, 51]);
+        assert_eq!(InterestMethod::default(), InterestMethod::ByBalance);
+        // A negative balance weighs nothing.
+        assert_eq!(split_interest(10, InterestMethod::ByBalance, &[-50, 50], &[1, 1]).unwrap(), vec![0, 10]);
+        // Nothing to split on: all balances 0 is an error, not an even split.
+        assert_eq!(split_interest(10, InterestMethod::ByBalance, &[0, 0], &[1, 1]), Err(FundError::AllZeroWeights { total: 10 }));
+        assert_eq!(split_interest(10, InterestMethod::ByBalance, &[1], &[1, 1]), Err(FundError::NoWeights));
+        assert_eq!(InterestMethod::parse("按首期缴存额比例"), Some(InterestMethod::ByInitialDeposit));
+        assert_eq!(InterestMethod::ByBalance.memo(), "按分户账余额比例分配利息（分摊方法待当地确认）");
+        assert_eq!(InterestMethod::ByInitialDeposit.code(), "by_initial_deposit");
+    }
 }
 
 #[cfg(test)]

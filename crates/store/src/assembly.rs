@@ -490,8 +490,54 @@ pub enum Method {
     Online,
     /// By a proxy, entered with the text of the written authorisation (PMR Art 12 ¶2).
     Proxy { voter: VoterId, authorisation: String },
-    /// From a paper ballot, entered by the committee, with the scan's attachment id.
-    Paper { voter: VoterId, attachment_id: Option<i64> },
+    /// From a paper ballot, entered by the committee with the scan of the signed paper
+    /// attached (PMR Art 12, Guidance Rules 2009 Art 22: the owner's own signature).
+    Paper { voter: VoterId, scan: Scan },
+}
+
+/// The largest scan accepted: 5 MB.
+pub const SCAN_MAX_BYTES: usize = 5 * 1024 * 1024;
+
+/// An uploaded scan of a paper ballot: its file name as uploaded and its bytes. The content
+/// type is recognised from the bytes ([`Scan::content_type`]), not taken from the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scan {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Scan {
+    /// `image/png`, `image/jpeg` or `application/pdf` by the file's first bytes, else `None`.
+    pub fn content_type(&self) -> Option<&'static str> {
+        let b = &self.bytes;
+        if b.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some("image/png")
+        } else if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some("image/jpeg")
+        } else if b.starts_with(b"%PDF-") {
+            Some("application/pdf")
+        } else {
+            None
+        }
+    }
+
+    /// Lowercase hex SHA-256 of the bytes.
+    pub fn sha256(&self) -> String {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(&self.bytes).iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Checks the scan: not empty, at most [`SCAN_MAX_BYTES`], a PNG, JPEG or PDF file.
+    pub fn validate(&self) -> Result<&'static str> {
+        if self.bytes.is_empty() {
+            return Err(StoreError::Invalid("纸质表决票扫描件：未上传或文件为空；纸质票须附业主签字的表决票扫描件（PNG、JPEG 或 PDF，不超过 5 MB）".into()));
+        }
+        if self.bytes.len() > SCAN_MAX_BYTES {
+            return Err(StoreError::Invalid(format!("纸质表决票扫描件：文件 {} 字节，超过上限 5 MB（{SCAN_MAX_BYTES} 字节）", self.bytes.len())));
+        }
+        self.content_type()
+            .ok_or_else(|| StoreError::Invalid(format!("纸质表决票扫描件：「{}」不是 PNG、JPEG 或 PDF 文件", self.file_name)))
+    }
 }
 
 impl Method {
@@ -531,7 +577,10 @@ pub async fn cast(db: &Db, a: &Access, vote_id: i64, method: &Method, choices: &
                 return Err(StoreError::Invalid("授权委托书：代理投票须录入业主的书面授权内容".into()));
             }
         }
-        Method::Paper { .. } => a.require(Action::Edit, Resource::Vote)?,
+        Method::Paper { scan, .. } => {
+            a.require(Action::Edit, Resource::Vote)?;
+            scan.validate()?;
+        }
     }
     let matters = load_matters(db, vote_id).await?;
     if choices.is_empty() {
@@ -545,11 +594,13 @@ pub async fn cast(db: &Db, a: &Access, vote_id: i64, method: &Method, choices: &
         Backend::Postgres => "SELECT state, closes_on, salt FROM votes WHERE id = $1 FOR SHARE",
         Backend::Sqlite => "SELECT state, closes_on, salt FROM votes WHERE id = $1",
     };
-    let (authorisation, attachment) = match method {
+    let (authorisation, scan) = match method {
         Method::Proxy { authorisation, .. } => (authorisation.trim().to_string(), None),
-        Method::Paper { attachment_id, .. } => (String::new(), *attachment_id),
+        Method::Paper { scan, .. } => (String::new(), Some(scan)),
         Method::Online => (String::new(), None),
     };
+    let scan_meta = scan.map(|s| (s.validate().unwrap_or("application/octet-stream"), s.sha256()));
+    let now = Utc::now().to_rfc3339();
     let owner_scope = match a.scope() {
         Scope::Owner(id) => Some(*id),
         _ => None,
@@ -590,16 +641,24 @@ pub async fn cast(db: &Db, a: &Access, vote_id: i64, method: &Method, choices: &
                      ON CONFLICT (vote_id, voter_key) DO UPDATE SET ballot_id = 0, choices = excluded.choices")
             .bind(vote_id).bind(&key).bind(&text).execute(&mut *tx).await?;
         let ballot_id: i64 = sqlx::query_scalar(
-            "INSERT INTO ballots (vote_id, voter_key, method, authorisation, attachment_id, entered_by, cast_at, choices) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id")
-            .bind(vote_id).bind(&key).bind(method.code()).bind(&authorisation).bind(attachment).bind(&a.actor().name)
-            .bind(Utc::now().to_rfc3339()).bind(&text).fetch_one(&mut *tx).await?;
+            "INSERT INTO ballots (vote_id, voter_key, method, authorisation, attachment_id, entered_by, cast_at, choices) VALUES ($1,$2,$3,$4,NULL,$5,$6,$7) RETURNING id")
+            .bind(vote_id).bind(&key).bind(method.code()).bind(&authorisation).bind(&a.actor().name)
+            .bind(&now).bind(&text).fetch_one(&mut *tx).await?;
+        if let (Some(scan), Some((content_type, sha))) = (scan, &scan_meta) {
+            sqlx::query("INSERT INTO ballot_scans (ballot_id, vote_id, file_name, content_type, size, sha256, data, uploaded_by, uploaded_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)")
+                .bind(ballot_id).bind(vote_id).bind(scan.file_name.trim()).bind(*content_type).bind(scan.bytes.len() as i64).bind(sha)
+                .bind(&scan.bytes).bind(&a.actor().name).bind(&now).execute(&mut *tx).await?;
+            // The history row names its scan (the scan is keyed by the ballot's id).
+            sqlx::query("UPDATE ballots SET attachment_id = $1 WHERE id = $1").bind(ballot_id).execute(&mut *tx).await?;
+        }
         sqlx::query("UPDATE counted_ballots SET ballot_id = $1 WHERE vote_id = $2 AND voter_key = $3").bind(ballot_id).bind(vote_id).bind(&key).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM counted_choices WHERE vote_id = $1 AND voter_key = $2").bind(vote_id).bind(&key).execute(&mut *tx).await?;
         for (no, c) in choices {
             sqlx::query("INSERT INTO counted_choices (vote_id, voter_key, matter_no, choice, area) VALUES ($1,$2,$3,$4,$5)")
                 .bind(vote_id).bind(&key).bind(*no as i64).bind(c.code()).bind(area).execute(&mut *tx).await?;
         }
-        audit!(tx, a.actor(), "cast", "vote", vote_id, None, Some(serde_json::json!({"ballot_id": ballot_id, "voter": key, "method": method.code()})));
+        audit!(tx, a.actor(), "cast", "vote", vote_id, None, Some(serde_json::json!({"ballot_id": ballot_id, "voter": key, "method": method.code(),
+            "scan_sha256": scan_meta.as_ref().map(|m| m.1.clone())})));
         tx.commit().await?;
         let receipt = receipt_code(vote_id, voter, &text, salt.as_bytes());
         Ok::<CastReceipt, StoreError>(CastReceipt { ballot_id, voter: key, receipt })
@@ -632,6 +691,35 @@ pub async fn ballot_history(db: &Db, a: &Access, vote_id: i64, today: NaiveDate)
     Ok(on!(db, p => sqlx::query_as::<_, BallotRow>(
         "SELECT id, voter_key, method, authorisation, attachment_id, entered_by, cast_at, choices FROM ballots WHERE vote_id = $1 ORDER BY id")
         .bind(vote_id).fetch_all(p).await)?)
+}
+
+/// The scan of a paper ballot as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct StoredScan {
+    pub ballot_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    #[serde(skip)]
+    pub data: Vec<u8>,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+}
+
+/// The scan attached to a ballot of a vote. Seen by those who run the estate's votes (the
+/// owners' committee) and by the regulators and street offices whose region holds the
+/// estate — not by owners (the paper shows a name and a signature). Errors: not found
+/// (vote out of scope, no such ballot in this vote, or no scan); forbidden (another role).
+pub async fn ballot_scan(db: &Db, a: &Access, vote_id: i64, ballot_id: i64, today: NaiveDate) -> Result<StoredScan> {
+    get_vote(db, a, vote_id, today).await?;
+    let supervises = matches!(a.role(), Role::Regulator | Role::Street) && a.can(Action::View, Resource::Vote);
+    if !supervises {
+        a.require(Action::Edit, Resource::Vote)?;
+    }
+    on!(db, p => sqlx::query_as::<_, StoredScan>(
+        "SELECT ballot_id, file_name, content_type, size, sha256, data, uploaded_by, uploaded_at FROM ballot_scans WHERE vote_id = $1 AND ballot_id = $2")
+        .bind(vote_id).bind(ballot_id).fetch_optional(p).await)?.ok_or(StoreError::NotFound)
 }
 
 /// The counted ballot of each voter, ordered by voter id, with its history id.
@@ -672,6 +760,65 @@ async fn load_electorate(db: &Db, v: &Vote) -> Result<Electorate> {
         .collect::<Vec<_>>();
     voters.sort_by_key(|x| x.id);
     Ok(Electorate { voters, totals: Totals { area: v.total_area, heads: v.total_heads } })
+}
+
+/// A voter of a vote's frozen electorate as the committee picks them for a paper or proxy
+/// ballot: the owners' names and the houses, not only the internal key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VoterLabel {
+    /// The voter key (`owner:17`, `developer`), the value the form sends.
+    pub key: String,
+    /// The owners' names joined with "、"; for the developer's unsold or undelivered houses
+    /// "开发建设单位" (the registry does not record the developer's name).
+    pub names: String,
+    /// The houses as "3号楼2单元501", joined with "、" (the first three, then "等 N 套").
+    pub houses: String,
+    /// The voter's exclusive area in hundredths of m².
+    pub area: i64,
+}
+
+/// Sort key of a building, unit or room number: numbers in numeric order, then text.
+fn natural(s: &str) -> (u64, String) {
+    (s.parse::<u64>().unwrap_or(u64::MAX), s.to_string())
+}
+
+/// The voters of a vote's frozen electorate with names and houses, sorted by their first
+/// house (building, unit, room, numbers in numeric order); the developer last. For those
+/// who run the vote (the owners' committee), who enter paper and proxy ballots.
+pub async fn voter_labels(db: &Db, a: &Access, vote_id: i64, today: NaiveDate) -> Result<Vec<VoterLabel>> {
+    let v = get_vote(db, a, vote_id, today).await?;
+    a.require(Action::Edit, Resource::Vote)?;
+    let electorate = load_electorate(db, &v).await?;
+    let houses: Vec<(i64, String, String, String)> = on!(db, p => sqlx::query_as(
+        "SELECT h.id, b.no, u.no, h.room_no FROM houses h JOIN buildings b ON b.id = h.building_id JOIN units u ON u.id = h.unit_id WHERE h.estate_id = $1")
+        .bind(v.estate_id).fetch_all(p).await)?;
+    let houses: HashMap<i64, (String, String, String)> = houses.into_iter().map(|(id, b, u, r)| (id, (b, u, r))).collect();
+    let names: Vec<(i64, String)> = on!(db, p => sqlx::query_as(
+        "SELECT o.id, o.name FROM owners o WHERE o.id IN (SELECT owner_id FROM vote_voter_owners WHERE vote_id = $1)")
+        .bind(vote_id).fetch_all(p).await)?;
+    let names: HashMap<i64, String> = names.into_iter().collect();
+    type Key = (bool, Vec<(u64, String)>);
+    let mut out: Vec<(Key, VoterLabel)> = electorate
+        .voters
+        .iter()
+        .map(|voter| {
+            let mut hs: Vec<&(String, String, String)> = voter.house_ids.iter().filter_map(|h| houses.get(h)).collect();
+            hs.sort_by_key(|(b, u, r)| (natural(b), natural(u), natural(r)));
+            let mut labels: Vec<String> = hs.iter().take(3).map(|(b, u, r)| wuye_domain::registry::house_label(b, u, r)).collect();
+            if hs.len() > 3 {
+                labels.push(format!("等 {} 套", hs.len()));
+            }
+            let key: Key = (voter.id == VoterId::Developer, hs.first().map(|(b, u, r)| vec![natural(b), natural(u), natural(r)]).unwrap_or_default());
+            let names = if voter.id == VoterId::Developer {
+                "开发建设单位".to_string()
+            } else {
+                voter.owner_ids.iter().map(|o| names.get(o).cloned().unwrap_or_else(|| format!("业主 #{o}"))).collect::<Vec<_>>().join("、")
+            };
+            (key, VoterLabel { key: voter.id.code(), names, houses: labels.join("、"), area: voter.area })
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.key.cmp(&b.1.key)));
+    Ok(out.into_iter().map(|(_, l)| l).collect())
 }
 
 /// Tallies the counted ballots with two SQL aggregates (the electorate's totals, frozen
@@ -835,6 +982,59 @@ pub async fn receipt(db: &Db, a: &Access, vote_id: i64, voter: VoterId, today: N
     let matches_ballot = entry.as_ref().is_some_and(|e| choices_text(&e.choices) == text);
     let totals_agree = published_totals_agree(db, vote_id, &entries).await?;
     Ok(ReceiptCheck { voter: voter.code(), receipt: code, position, entry, matches_ballot, chain_broken_at: verify_chain(vote_id, &entries), totals_agree })
+}
+
+/// Anyone's check of a receipt code against the published tally of a vote: whether the
+/// ballot with that receipt is in the published chain (so it was counted), and whether the
+/// chain and the published totals verify.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PublishedReceipt {
+    /// The receipt code checked (64 lowercase hex digits).
+    pub receipt: String,
+    /// Whether a line of the published tally carries this receipt: the ballot it was
+    /// issued for is the voter's counted (last) ballot. A receipt of a ballot replaced by
+    /// a later one is not counted.
+    pub counted: bool,
+    /// Position (from 0) of that line in the chain, if counted.
+    pub position: Option<usize>,
+    /// The line as published: area (hundredths of m²) and choices, with its hashes.
+    pub entry: Option<PublishedEntry>,
+    /// Number of lines in the published tally.
+    pub entries: usize,
+    /// Hash of the last line (the head of the chain), if any line.
+    pub head_hash: Option<String>,
+    /// First broken link of the chain (`None`: the whole chain verifies).
+    pub chain_broken_at: Option<usize>,
+    /// Whether the stored per-matter totals equal the sums of the published lines.
+    pub totals_agree: bool,
+}
+
+/// Checks a receipt code against a published vote's tally. Whoever sees the vote sees its
+/// published tally (the page `/votes/{vote}/published`), so anyone who sees the vote may
+/// check any receipt; the receipt names no voter. Errors: not found (vote out of scope);
+/// invalid (receipt not 64 hex digits; vote not yet published).
+pub async fn check_published_receipt(db: &Db, a: &Access, vote_id: i64, code: &str, today: NaiveDate) -> Result<PublishedReceipt> {
+    let v = get_vote(db, a, vote_id, today).await?;
+    let code = code.trim().to_ascii_lowercase();
+    if code.len() != 64 || !code.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(StoreError::Invalid(format!("回执码：应为 64 位十六进制数字，而不是「{code}」")));
+    }
+    if v.state() != VoteState::Published {
+        return Err(StoreError::Invalid(format!("表决 #{vote_id} 当前为「{}」，尚未公布结果，不能核对回执", v.state().label_zh())));
+    }
+    let entries = load_published(db, vote_id).await?;
+    let position = entries.iter().position(|e| e.receipt == code);
+    let totals_agree = published_totals_agree(db, vote_id, &entries).await?;
+    Ok(PublishedReceipt {
+        counted: position.is_some(),
+        entry: position.map(|i| entries[i].clone()),
+        position,
+        entries: entries.len(),
+        head_hash: entries.last().map(|e| e.hash.clone()),
+        chain_broken_at: verify_chain(vote_id, &entries),
+        totals_agree,
+        receipt: code,
+    })
 }
 
 /// Whether the stored per-matter sums equal the sums of the published entries.

@@ -18,7 +18,9 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use wuye_domain::account::{Action, Resource, Role};
 use wuye_domain::assembly::MatterKind;
-use wuye_domain::fund::{DEFAULT_TOP_UP_PERCENT, EmergencyKind, FundUsePath, FundUseState, allocate, below_top_up_threshold, fund_use_transition, initial_deposit, split_by_area, top_up_amount};
+use wuye_domain::fund::{
+    DEFAULT_TOP_UP_PERCENT, EmergencyKind, FundUsePath, FundUseState, InterestMethod, below_top_up_threshold, fund_use_transition, initial_deposit, split_by_area, split_interest, top_up_amount,
+};
 
 /// Posts one entry inside `$tx`: inserts it and moves the household's and the estate
 /// account's balances by `$amount`. Evaluates to the entry id.
@@ -39,13 +41,14 @@ macro_rules! post {
 /// the balances with one `UPDATE … FROM (VALUES …)` per batch, the estate account once, and
 /// the audit entry.
 macro_rules! interest_tx {
-    ($db:expr, $p:ident, $a:expr, $estate:expr, $total:expr, $date:expr, |$tx:ident, $posted:ident| $insert:block) => {{
+    ($db:expr, $p:ident, $a:expr, $estate:expr, $total:expr, $method:expr, $date:expr, |$tx:ident, $posted:ident| $insert:block) => {{
         let mut $tx = begin_write!($db, $p)?;
-        let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT house_id, balance FROM fund_households WHERE estate_id = $1 AND closed_on IS NULL ORDER BY house_id")
+        let rows: Vec<(i64, i64, i64)> = sqlx::query_as("SELECT house_id, balance, initial_deposit FROM fund_households WHERE estate_id = $1 AND closed_on IS NULL ORDER BY house_id")
             .bind($estate).fetch_all(&mut *$tx).await?;
-        let weights: Vec<i64> = rows.iter().map(|r| r.1.max(0)).collect();
-        let parts = allocate($total, &weights).map_err(|e| fund_err("利息分配", e))?;
-        let out: Vec<(i64, i64)> = rows.iter().zip(parts).map(|((hid, _), part)| (*hid, part)).collect();
+        let balances: Vec<i64> = rows.iter().map(|r| r.1).collect();
+        let initial: Vec<i64> = rows.iter().map(|r| r.2).collect();
+        let parts = split_interest($total, $method, &balances, &initial).map_err(|e| fund_err(&format!("利息分配（{}）", $method.label_zh()), e))?;
+        let out: Vec<(i64, i64)> = rows.iter().zip(parts).map(|((hid, _, _), part)| (*hid, part)).collect();
         let $posted: Vec<(i64, i64)> = out.iter().copied().filter(|(_, part)| *part != 0).collect();
         $insert
         for chunk in $posted.chunks(batch_rows(2)) {
@@ -56,7 +59,7 @@ macro_rules! interest_tx {
             q.execute(&mut *$tx).await?;
         }
         sqlx::query("UPDATE fund_accounts SET balance = balance + $1 WHERE estate_id = $2").bind($total).bind($estate).execute(&mut *$tx).await?;
-        audit!($tx, $a.actor(), "allocate_interest", "fund_account", $estate, None, Some(serde_json::json!({"total": $total, "date": $date, "households": out.len()})));
+        audit!($tx, $a.actor(), "allocate_interest", "fund_account", $estate, None, Some(serde_json::json!({"total": $total, "date": $date, "households": out.len(), "method": $method.code()})));
         $tx.commit().await?;
         Ok::<Vec<(i64, i64)>, StoreError>(out)
     }};
@@ -216,32 +219,35 @@ pub async fn deposit(db: &Db, a: &Access, house_id: i64, amount: i64, payer: &st
     })
 }
 
-/// Allocates `total` fen of interest to an estate's open household accounts in proportion
-/// to their balances (largest remainder; the parts sum exactly to `total`), in one
-/// transaction. Returns `(house id, part)` by house id.
-pub async fn allocate_interest(db: &Db, a: &Access, estate_id: i64, total: i64, date: NaiveDate) -> Result<Vec<(i64, i64)>> {
+/// Allocates `total` fen of interest to an estate's open household accounts by `method`:
+/// in proportion to their balances ([`InterestMethod::ByBalance`], the default) or to
+/// their initial deposits (largest remainder; the parts sum exactly to `total`), in one
+/// transaction. The method is configurable because the sources do not settle it (rules.md
+/// §2.3 \[U\], to confirm locally); each entry's memo names it. Returns `(house id, part)`
+/// by house id.
+pub async fn allocate_interest(db: &Db, a: &Access, estate_id: i64, total: i64, method: InterestMethod, date: NaiveDate) -> Result<Vec<(i64, i64)>> {
     estate_in_scope(db, a, estate_id, date).await?;
     a.require(Action::Edit, Resource::Fund)?;
     if total <= 0 {
         return Err(StoreError::Invalid(format!("利息总额：应大于 0 分，实为 {total}")));
     }
-    const MEMO: &str = "按分户账余额比例分配利息";
+    let memo = method.memo();
     match db {
         // PostgreSQL: the entries in one INSERT … SELECT FROM UNNEST of two arrays.
-        Db::Postgres(p) => interest_tx!(db, p, a, estate_id, total, date, |tx, posted| {
+        Db::Postgres(p) => interest_tx!(db, p, a, estate_id, total, method, date, |tx, posted| {
             let (houses, amounts): (Vec<i64>, Vec<i64>) = posted.iter().copied().unzip();
             sqlx::query(
                 "INSERT INTO fund_entries (estate_id, house_id, kind, amount, entry_date, payer, memo, ref_type, ref_id)
                  SELECT $1, t.h, 'interest', t.a, $2, '', $3, 'interest', NULL FROM UNNEST($4::BIGINT[], $5::BIGINT[]) AS t(h, a)")
-                .bind(estate_id).bind(date).bind(MEMO).bind(&houses).bind(&amounts).execute(&mut *tx).await?;
+                .bind(estate_id).bind(date).bind(&memo).bind(&houses).bind(&amounts).execute(&mut *tx).await?;
         }),
         // SQLite: multi-row INSERTs.
-        Db::Sqlite(p) => interest_tx!(db, p, a, estate_id, total, date, |tx, posted| {
+        Db::Sqlite(p) => interest_tx!(db, p, a, estate_id, total, method, date, |tx, posted| {
             for chunk in posted.chunks(batch_rows(9)) {
                 let sql = multi_insert_for(db.backend(), "INSERT INTO fund_entries (estate_id, house_id, kind, amount, entry_date, payer, memo, ref_type, ref_id)", 9, chunk.len());
                 let mut q = sqlx::query(dynamic(sql));
                 for (hid, part) in chunk {
-                    q = q.bind(estate_id).bind(*hid).bind("interest").bind(*part).bind(date).bind("").bind(MEMO).bind("interest").bind(None::<i64>);
+                    q = q.bind(estate_id).bind(*hid).bind("interest").bind(*part).bind(date).bind("").bind(&memo).bind("interest").bind(None::<i64>);
                 }
                 q.execute(&mut *tx).await?;
             }

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 use wuye_domain::account::{Role, Scope};
+use wuye_domain::fund::InterestMethod;
 use wuye_domain::assembly::{Ballot, Choice, MatterKind, RuleSet, TallyOptions, VoterId, last_ballot_per_voter};
 use wuye_store::access::Access;
 use wuye_store::assembly::{self, CommitteeInput, CovenantInput, Member, Method, NewVote};
@@ -12,6 +13,11 @@ use wuye_store::{Db, StoreError, on};
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+/// A scan of a paper ballot (a minimal PDF).
+fn scan() -> assembly::Scan {
+    assembly::Scan { file_name: "表决票.pdf".into(), bytes: b"%PDF-1.4\n% ballot\n%%EOF\n".to_vec() }
 }
 
 fn sys() -> Access {
@@ -108,7 +114,7 @@ async fn vote_lifecycle_on_the_fixture_estate() {
     let vid = two_matter_vote(db, ca, opens).await;
     // Casting before the vote opens is refused and writes nothing.
     let before = write_counts(db).await;
-    let paper = |v: VoterId| Method::Paper { voter: v, attachment_id: Some(7) };
+    let paper = |v: VoterId| Method::Paper { voter: v, scan: scan() };
     let e = assembly::cast(db, &sys(), vid, &paper(VoterId::Owner(li)), &choices(&[(1, Choice::Agree)]), today).await.unwrap_err();
     assert!(e.to_string().contains("草稿"), "{e}");
     // Announced 14 days ahead is too short; 15 is enough.
@@ -208,7 +214,7 @@ async fn silent_vote_only_with_the_covenant_clause() {
     assembly::announce(db, &sys(), vid, today).await.unwrap();
     assembly::open(db, &sys(), vid, d("2026-12-14")).await.unwrap();
     assert_eq!(assembly::get_vote(db, &sys(), vid, today).await.unwrap().silent_clause, "管理规约第二十条");
-    assembly::cast(db, &sys(), vid, &Method::Paper { voter: VoterId::Owner(li), attachment_id: None }, &choices(&[(1, Choice::Agree)]), d("2026-12-14")).await.unwrap();
+    assembly::cast(db, &sys(), vid, &Method::Paper { voter: VoterId::Owner(li), scan: scan() }, &choices(&[(1, Choice::Agree)]), d("2026-12-14")).await.unwrap();
     let r = assembly::tally(db, &sys(), vid, d("2026-12-14")).await.unwrap();
     let imp = r[0].imputed.as_ref().unwrap();
     assert_eq!((imp.clause.as_str(), imp.heads), ("管理规约第二十条", 2));
@@ -282,7 +288,7 @@ async fn a_thousand_concurrent_ballots_count_exactly() {
     for (voter, c) in jobs {
         let db = db.clone();
         handles.push(tokio::spawn(async move {
-            let method = if voter == VoterId::Developer { Method::Paper { voter, attachment_id: None } } else { Method::Proxy { voter, authorisation: "书面委托".into() } };
+            let method = if voter == VoterId::Developer { Method::Paper { voter, scan: scan() } } else { Method::Proxy { voter, authorisation: "书面委托".into() } };
             assembly::cast(&db, &Access::system("test"), vid, &method, &c, opens).await
         }));
     }
@@ -356,7 +362,7 @@ async fn fund_accounts_interest_and_statements_in_exact_fen() {
     for h in &xs {
         fund::deposit(db, &sys(), h.house_id, 1, "业主", d("2026-02-01")).await.unwrap();
     }
-    let parts = fund::allocate_interest(db, &sys(), xl, 100, d("2026-06-30")).await.unwrap();
+    let parts = fund::allocate_interest(db, &sys(), xl, 100, InterestMethod::ByBalance, d("2026-06-30")).await.unwrap();
     assert_eq!(parts.iter().map(|p| p.1).collect::<Vec<_>>(), vec![34, 33, 33]);
     assert_eq!(fund::account_balance(db, &sys(), xl, today).await.unwrap(), 103);
     assert!(fund::deposit(db, &sys(), xs[0].house_id, 0, "业主", today).await.is_err());
@@ -405,6 +411,33 @@ async fn fund_accounts_interest_and_statements_in_exact_fen() {
     assert_verified(db).await;
 }
 
+/// Interest by initial deposit (rules.md §2.3, the configurable method): 崇安小区's four
+/// new ledgers have no balance yet, so by balance there is nothing to split on, while by
+/// initial deposit 1 000 元 splits exactly; each entry's memo names the method.
+#[tokio::test]
+async fn interest_by_initial_deposit_in_exact_fen() {
+    let t = TestDb::new().await;
+    let db = &t.db;
+    let (ca, _) = fund_fixture(db).await;
+    let today = fixture_today();
+    let hs = fund::households(db, &sys(), ca, today).await.unwrap();
+    // 100 m² and 90.5 m² and 120 m² × 80 元 (elevator), 60 m² × 40 元 (no elevator).
+    assert_eq!(hs.iter().map(|h| (h.initial_deposit, h.balance)).collect::<Vec<_>>(), vec![(800_000, 0), (724_000, 0), (960_000, 0), (240_000, 0)]);
+    let e = fund::allocate_interest(db, &sys(), ca, 100_000, InterestMethod::ByBalance, d("2026-06-30")).await.unwrap_err();
+    assert!(e.to_string().contains("按分户账余额比例"), "{e}");
+    let parts = fund::allocate_interest(db, &sys(), ca, 100_000, InterestMethod::ByInitialDeposit, d("2026-06-30")).await.unwrap();
+    // Exact shares 29 368.58, 26 578.56, 35 242.29, 8 810.57 fen: floors, then the 2 fen
+    // left to the largest remainders (0.58 and 0.57).
+    assert_eq!(parts, hs.iter().map(|h| h.house_id).zip([29_369, 26_578, 35_242, 8_811]).collect::<Vec<_>>());
+    assert_eq!(fund::account_balance(db, &sys(), ca, today).await.unwrap(), 100_000);
+    let memos: Vec<String> = on!(db, p => sqlx::query_scalar("SELECT DISTINCT memo FROM fund_entries WHERE kind = 'interest'").fetch_all(p).await).unwrap();
+    assert_eq!(memos, vec!["按首期缴存额比例分配利息（分摊方法待当地确认）".to_string()]);
+    // Now by balance, on the balances just credited: 3 fen → 1/1/1/0 by largest remainder.
+    let parts = fund::allocate_interest(db, &sys(), ca, 3, InterestMethod::ByBalance, d("2026-07-01")).await.unwrap();
+    assert_eq!(parts.iter().map(|p| p.1).collect::<Vec<_>>(), vec![1, 1, 1, 0]);
+    assert_verified(db).await;
+}
+
 #[tokio::test]
 async fn fund_use_by_vote_and_by_emergency_with_exact_shares() {
     let t = TestDb::new().await;
@@ -429,7 +462,7 @@ async fn fund_use_by_vote_and_by_emergency_with_exact_shares() {
     let li = owner_id(db, "李强").await;
     let ma = owner_id(db, "马明").await.min(owner_id(db, "杨芳").await);
     for v in [VoterId::Owner(li), VoterId::Owner(ma), VoterId::Developer] {
-        assembly::cast(db, &sys(), vid, &Method::Paper { voter: v, attachment_id: None }, &choices(&[(1, Choice::Agree)]), opens).await.unwrap();
+        assembly::cast(db, &sys(), vid, &Method::Paper { voter: v, scan: scan() }, &choices(&[(1, Choice::Agree)]), opens).await.unwrap();
     }
     assembly::close(db, &sys(), vid, opens).await.unwrap();
     assembly::publish(db, &sys(), vid, opens).await.unwrap();
@@ -482,7 +515,7 @@ async fn fund_verify_after_every_step_of_a_random_sequence() {
         let (estate, house) = houses[rng.below(houses.len() as u64) as usize];
         let r = match rng.below(10) {
             0..=3 => fund::deposit(db, &sys(), house, 1 + rng.below(500_000) as i64, "业主", day).await.map(|_| ()),
-            4 | 5 => fund::allocate_interest(db, &sys(), estate, 1 + rng.below(10_000) as i64, day).await.map(|_| ()),
+            4 | 5 => fund::allocate_interest(db, &sys(), estate, 1 + rng.below(10_000) as i64, InterestMethod::ByBalance, day).await.map(|_| ()),
             6 | 7 => {
                 let scope: Vec<i64> = houses.iter().filter(|h| h.0 == estate && rng.below(2) == 0).map(|h| h.1).collect();
                 let budget = 1 + rng.below(300_000) as i64;

@@ -546,9 +546,19 @@ pub struct VoteDetail {
     pub results: Option<Vec<wuye_domain::assembly::MatterResult>>,
 }
 
+/// The scan of a paper ballot: PNG, JPEG or PDF (recognised from its bytes), at most 5 MB.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ScanInput {
+    /// File name as scanned, e.g. `101-ballot.pdf`.
+    pub file_name: String,
+    /// The file's bytes in standard base64.
+    pub content_base64: String,
+}
+
 /// A ballot. `online` (the default) is an owner's own ballot; `paper` and `proxy` are
-/// entered by the owners' committee for `voter` (`owner:17` or `developer`), `proxy`
-/// with the text of the written authorisation.
+/// entered by the owners' committee for `voter` (`owner:17` or `developer`), `paper`
+/// with the scan of the signed paper (`scan`), `proxy` with the text of the written
+/// authorisation. Errors (422) name the field: `voter`, `method`, `scan`, `authorisation`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct BallotInput {
     /// online | paper | proxy
@@ -557,6 +567,8 @@ pub struct BallotInput {
     pub voter: Option<String>,
     /// The written authorisation (proxy only).
     pub authorisation: Option<String>,
+    /// The scan of the signed paper ballot (paper only, required).
+    pub scan: Option<ScanInput>,
     /// Choice per matter number, e.g. `{"1": "agree", "2": "abstain"}`.
     #[schema(value_type = std::collections::BTreeMap<String, wuye_domain::assembly::Choice>)]
     pub choices: std::collections::BTreeMap<u32, wuye_domain::assembly::Choice>,
@@ -586,15 +598,7 @@ pub async fn create_vote(State(s): State<AppState>, u: User, Path(id): Path<i64>
 #[utoipa::path(get, path = "/api/votes/{id}", tag = "assembly", params(("id" = i64, Path)),
     responses((status = 200, body = VoteDetail), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 pub async fn get_vote(State(s): State<AppState>, u: User, Path(id): Path<i64>) -> ApiResult<Json<VoteDetail>> {
-    use wuye_domain::assembly::VoteState;
-    let a = u.access();
-    let vote = wuye_store::assembly::get_vote(&s.db, a, id, s.today()).await?;
-    let matters = wuye_store::assembly::matters(&s.db, a, id, s.today()).await?.into_iter().map(|(m, text)| MatterText { no: m.no, kind: m.kind, text }).collect();
-    let results = match vote.state() {
-        VoteState::Closed | VoteState::Published => wuye_store::assembly::tally(&s.db, a, id, s.today()).await.ok(),
-        _ => None,
-    };
-    Ok(Json(VoteDetail { vote, matters, results }))
+    vote_detail(&s, &u, id).await
 }
 
 #[utoipa::path(post, path = "/api/votes/{id}/ballots", tag = "assembly", params(("id" = i64, Path)), request_body = BallotInput,
@@ -610,11 +614,148 @@ pub async fn cast_ballot(State(s): State<AppState>, u: User, Path(id): Path<i64>
     };
     let method = match b.method.as_deref().unwrap_or("online") {
         "online" => Method::Online,
-        "paper" => Method::Paper { voter: voter()?, attachment_id: None },
+        "paper" => {
+            use base64::Engine;
+            // Without a scan the store refuses (after its permission check) and says why.
+            let (file_name, bytes) = match &b.scan {
+                Some(scan) => (
+                    scan.file_name.clone(),
+                    base64::engine::general_purpose::STANDARD
+                        .decode(scan.content_base64.trim())
+                        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("scan.content_base64: 不是有效的 base64：{e}")))?,
+                ),
+                None => (String::new(), Vec::new()),
+            };
+            Method::Paper { voter: voter()?, scan: wuye_store::assembly::Scan { file_name, bytes } }
+        }
         "proxy" => Method::Proxy { voter: voter()?, authorisation: b.authorisation.clone().unwrap_or_default() },
         m => return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("method: 应为 online、paper 或 proxy，而不是「{m}」"))),
     };
     Ok(Json(wuye_store::assembly::cast(&s.db, u.access(), id, &method, &b.choices, s.today()).await?))
+}
+
+/// A vote after a change of state, as [`get_vote`] answers it.
+async fn vote_detail(s: &AppState, u: &User, id: i64) -> ApiResult<Json<VoteDetail>> {
+    use wuye_domain::assembly::VoteState;
+    let a = u.access();
+    let vote = wuye_store::assembly::get_vote(&s.db, a, id, s.today()).await?;
+    let matters = wuye_store::assembly::matters(&s.db, a, id, s.today()).await?.into_iter().map(|(m, text)| MatterText { no: m.no, kind: m.kind, text }).collect();
+    let results = match vote.state() {
+        VoteState::Closed | VoteState::Published => match wuye_store::assembly::tally(&s.db, a, id, s.today()).await {
+            // A closed, unpublished count is the committee's: for others there is none yet.
+            Err(wuye_store::StoreError::Forbidden(_)) => None,
+            r => Some(r?),
+        },
+        _ => None,
+    };
+    Ok(Json(VoteDetail { vote, matters, results }))
+}
+
+/// Announces a draft vote today: draft → announced. Opening must then be at least the
+/// rule set's notice period later (15 days, PMR Art 14). The owners' committee (and
+/// those who run votes in scope) only, as the button on the vote page.
+///
+/// Answers the vote as [`get_vote`]. Errors: 404 vote not in scope (or a draft the caller
+/// may not see); 403 the caller does not run votes; 422 not a draft, or `opens_on` is less
+/// than the notice period after today (the message names the date); 409 the state
+/// changed meanwhile.
+#[utoipa::path(post, path = "/api/votes/{vote}/announce", tag = "assembly", params(("vote" = i64, Path, description = "Vote id")),
+    responses((status = 200, body = VoteDetail), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn announce_vote(State(s): State<AppState>, u: User, Path(id): Path<i64>) -> ApiResult<Json<VoteDetail>> {
+    wuye_store::assembly::announce(&s.db, u.access(), id, s.today()).await?;
+    vote_detail(&s, &u, id).await
+}
+
+/// Opens an announced vote today (on or after `opens_on`): announced → open. Freezes the
+/// electorate (voters, exclusive areas, owner count, rules.md §1.3) and the covenant's
+/// silent-vote clause; `vote.total_area` (hundredths of m²) and `vote.total_heads` are
+/// then set. Same permission as the page's button.
+///
+/// Errors: 404, 403 as announce; 422 not announced, or before `opens_on`; 409 the state
+/// changed meanwhile.
+#[utoipa::path(post, path = "/api/votes/{vote}/open", tag = "assembly", params(("vote" = i64, Path, description = "Vote id")),
+    responses((status = 200, body = VoteDetail), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn open_vote(State(s): State<AppState>, u: User, Path(id): Path<i64>) -> ApiResult<Json<VoteDetail>> {
+    wuye_store::assembly::open(&s.db, u.access(), id, s.today()).await?;
+    vote_detail(&s, &u, id).await
+}
+
+/// Closes an open vote: open → closed; no ballot is accepted afterwards. The answer
+/// carries the count (`results`) for the committee; owners see it once published.
+///
+/// Errors: 404, 403 as announce; 422 not open; 409 the state changed meanwhile.
+#[utoipa::path(post, path = "/api/votes/{vote}/close", tag = "assembly", params(("vote" = i64, Path, description = "Vote id")),
+    responses((status = 200, body = VoteDetail), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn close_vote(State(s): State<AppState>, u: User, Path(id): Path<i64>) -> ApiResult<Json<VoteDetail>> {
+    wuye_store::assembly::close(&s.db, u.access(), id, s.today()).await?;
+    vote_detail(&s, &u, id).await
+}
+
+/// Publishes a closed vote: closed → published. In one transaction: the results per
+/// matter and the hash-chained list of counted ballots by receipt code (see
+/// `GET /api/votes/{vote}/receipts/{receipt}`). Answers the results as
+/// `GET /api/votes/{vote}/results`.
+///
+/// Errors: 404, 403 as announce; 422 not closed; 409 the state changed meanwhile, or the
+/// published lines do not add up to the totals (nothing is published then).
+#[utoipa::path(post, path = "/api/votes/{vote}/publish", tag = "assembly", params(("vote" = i64, Path, description = "Vote id")),
+    responses((status = 200, body = VoteResults), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn publish_vote(State(s): State<AppState>, u: User, Path(id): Path<i64>) -> ApiResult<Json<VoteResults>> {
+    wuye_store::assembly::publish(&s.db, u.access(), id, s.today()).await?;
+    vote_results(State(s), u, Path(id)).await
+}
+
+/// The results of a vote, per matter (Civil Code Art 278 ¶2, rules.md §1.2).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VoteResults {
+    pub vote_id: i64,
+    /// `closed` (the committee's count, not yet published) or `published`.
+    pub state: String,
+    /// The rule set applied: code and name with its article.
+    pub rule_set_code: String,
+    pub rule_set_name: String,
+    /// Per matter, by number: the electorate's totals and the sums of the counted ballots
+    /// (areas in hundredths of m², heads), participation and agreement by area and by head
+    /// as exact reduced fractions (`ratio`, e.g. `"7/12"`) and percentages with two
+    /// decimals (`"58.33%"`), the rules applied (`participation_rule`, `agreement_rule`
+    /// with their articles), whether each test is met, `passed`, and the reasons of a
+    /// failure in Chinese.
+    pub results: Vec<wuye_domain::assembly::MatterResult>,
+}
+
+/// The count of a vote once voting has ended: for the owners' committee once closed, for
+/// everyone who sees the vote once published (the same as the vote page). There is no
+/// running count while the vote is open.
+///
+/// Errors: 404 vote not in scope; 403 closed but not yet published and the caller does
+/// not run votes; 409 the vote is not closed or published yet (the message names its
+/// state).
+#[utoipa::path(get, path = "/api/votes/{vote}/results", tag = "assembly", params(("vote" = i64, Path, description = "Vote id")),
+    responses((status = 200, body = VoteResults), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
+pub async fn vote_results(State(s): State<AppState>, u: User, Path(id): Path<i64>) -> ApiResult<Json<VoteResults>> {
+    use wuye_domain::assembly::VoteState;
+    let a = u.access();
+    let vote = wuye_store::assembly::get_vote(&s.db, a, id, s.today()).await?;
+    if !matches!(vote.state(), VoteState::Closed | VoteState::Published) {
+        return Err(ApiError::new(StatusCode::CONFLICT, "conflict", format!("表决 #{id} 当前为「{}」，截止后才有计票结果", vote.state().label_zh())));
+    }
+    let results = wuye_store::assembly::tally(&s.db, a, id, s.today()).await?;
+    Ok(Json(VoteResults { vote_id: id, state: vote.state, rule_set_name: crate::pages::votes::rule_name(&vote.rule_set_code), rule_set_code: vote.rule_set_code, results }))
+}
+
+/// Checks a receipt code (given to the voter when the ballot was cast) against the
+/// published tally of a vote: whether that ballot was counted (its line is in the
+/// published chain, with the area and choices as published), and whether the whole hash
+/// chain and the published totals verify. Anyone who sees the published vote may check
+/// any receipt — the receipt names no voter, as on the page `/votes/{vote}/published`.
+///
+/// Errors: 404 vote not in scope; 422 the receipt is not 64 hex digits, or the vote is not
+/// published yet.
+#[utoipa::path(get, path = "/api/votes/{vote}/receipts/{receipt}", tag = "assembly",
+    params(("vote" = i64, Path, description = "Vote id"), ("receipt" = String, Path, description = "Receipt code, 64 hex digits")),
+    responses((status = 200, body = wuye_store::assembly::PublishedReceipt), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn check_receipt(State(s): State<AppState>, u: User, Path((id, receipt)): Path<(i64, String)>) -> ApiResult<Json<wuye_store::assembly::PublishedReceipt>> {
+    Ok(Json(wuye_store::assembly::check_published_receipt(&s.db, u.access(), id, &receipt, s.today()).await?))
 }
 
 #[derive(OpenApi)]
@@ -628,11 +769,11 @@ pub async fn cast_ballot(State(s): State<AppState>, u: User, Path(id): Path<i64>
         list_enterprises, get_enterprise, create_enterprise, update_enterprise,
         list_contracts, get_contract, create_contract, update_contract,
         import,
-        list_votes, create_vote, get_vote, cast_ballot,
         assembly::get_records, assembly::put_covenant, assembly::create_committee,
         fund::get_account, fund::open_account, fund::list_households, fund::statements, fund::estate_entries, fund::allocate_interest,
         fund::list_uses, fund::apply_use, fund::get_use, fund::submit_to_vote, fund::decide, fund::confirm, fund::pay, fund::charge, fund::disclose,
         fund::get_household, fund::deposit, fund::transfer, fund::refund, fund::list_rates, fund::set_rate,
+        list_votes, create_vote, get_vote, cast_ballot, announce_vote, open_vote, close_vote, publish_vote, vote_results, check_receipt,
     ),
     components(schemas(CellError)),
     tags((name = "regions", description = "行政区划 and coverage figures"), (name = "registry", description = "小区、房屋、业主、企业、合同"), (name = "import", description = "台账导入"), (name = "assembly", description = "业主大会表决（民法典第二百七十八条）"), (name = "fund", description = "住宅专项维修资金（《住宅专项维修资金管理办法》）"))

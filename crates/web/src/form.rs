@@ -156,3 +156,42 @@ pub fn refill(fields: &mut [Field], s: &Submitted, errors: &Errors) {
         f.error = errors.0.get(f.name).cloned();
     }
 }
+
+/// A file uploaded with a form: its name as sent and its bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Upload {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads a form sent either urlencoded or as `multipart/form-data` (a form with a file
+/// input; its CSRF token then travels in the query, `?csrf=`, as on the import page). Text
+/// fields go into [`Submitted`], file fields by name into the uploads. An unreadable body
+/// (or one beyond the route's body limit) is an error message for the page.
+pub async fn form_with_files(req: axum::extract::Request) -> Result<(Submitted, HashMap<String, Upload>), String> {
+    use axum::extract::FromRequest;
+    let multipart = req.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|c| c.starts_with("multipart/form-data"));
+    if !multipart {
+        let axum::Form(s) = axum::Form::<Submitted>::from_request(req, &()).await.map_err(|e| format!("表单无法读取：{}", e.body_text()))?;
+        return Ok((s, HashMap::new()));
+    }
+    let mut mp = axum::extract::Multipart::from_request(req, &()).await.map_err(|e| format!("表单无法读取：{}", e.body_text()))?;
+    let mut fields = HashMap::new();
+    let mut files = HashMap::new();
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(format!("上传失败（文件可能过大）：{e}")),
+        };
+        let name = field.name().unwrap_or("").to_string();
+        if let Some(file_name) = field.file_name().map(|s| s.to_string()) {
+            let bytes = field.bytes().await.map_err(|e| format!("上传失败（文件可能过大）：{e}"))?;
+            files.insert(name, Upload { file_name, bytes: bytes.to_vec() });
+        } else {
+            let v = field.text().await.map_err(|e| format!("上传失败：{e}"))?;
+            fields.insert(name, v);
+        }
+    }
+    Ok((Submitted(fields), files))
+}

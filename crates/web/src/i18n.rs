@@ -316,6 +316,14 @@ pub const PAIRS: &[(&str, &str)] = &[
     ("投票人编号", "Voter key"),
     ("方式", "Method"),
     ("纸质票", "Paper ballot"),
+    ("纸质票扫描件", "Scan of the paper ballot"),
+    ("投票人", "Voter"),
+    ("业主委员会录入的表决票", "Ballots entered by the owners' committee"),
+    ("录入人", "Entered by"),
+    ("查看", "View"),
+    ("开发建设单位", "Developer"),
+    ("按楼栋、单元、房号排序；开发建设单位的未售或未交付房屋合为一人，列在最后。", "Sorted by building, unit and room; the developer's unsold or undelivered houses count as one voter, listed last."),
+    ("纸质票须附业主签字的表决票扫描件：PNG、JPEG 或 PDF，不超过 5 MB。", "A paper ballot needs the scan of the ballot signed by the owner: PNG, JPEG or PDF, at most 5 MB."),
     ("代理投票", "Proxy"),
     ("授权委托书", "Written authorisation"),
     ("代理投票须录入业主书面授权的内容。", "A proxy ballot needs the text of the owner's written authorisation."),
@@ -536,6 +544,11 @@ pub const PAIRS: &[(&str, &str)] = &[
     ("管理规约第X条：……", "Covenant Art X: …"),
     ("职务", "Position"),
     ("议事规则中的表决条款", "Voting clauses of the rules of procedure"),
+    ("分配方法", "Method"),
+    ("按分户账余额比例", "By household balance"),
+    ("按首期缴存额比例", "By initial deposit"),
+    ("分配方法国家规定未明确，默认按余额比例，待当地规定确认（rules.md §2.3）。", "The national rules do not fix the method: by balance by default, to be confirmed against the local rule (rules.md §2.3)."),
+    ("最大余数法取整到分，各户合计等于总额。", "Rounded to the fen by largest remainder: the parts sum to the total."),
 ];
 
 #[cfg(test)]

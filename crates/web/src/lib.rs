@@ -104,6 +104,10 @@ pub fn router(state: AppState) -> Router {
         if *path == "/import" || path.starts_with("/api/import/") || *path == "/admin/users/import" {
             h = h.layer(DefaultBodyLimit::max(200 * 1024 * 1024));
         }
+        // A ballot with the scan of the paper (at most 5 MB; base64 in the API's JSON).
+        if *path == "/votes/{vote}/ballots" || *path == "/api/votes/{vote}/ballots" {
+            h = h.layer(DefaultBodyLimit::max(8 * 1024 * 1024));
+        }
         app = app.route(path, h);
     }
     app.fallback(not_found)

@@ -36,6 +36,9 @@ impl Res {
     }
 }
 
+/// A minimal PDF, as a scanned paper ballot.
+const SCAN_PDF: &[u8] = b"%PDF-1.4\n% ballot\n%%EOF\n";
+
 fn form_body(form: &[(&str, &str)]) -> String {
     form.iter().map(|(k, v)| format!("{k}={}", wuye_web::ctx::urlencode(v))).collect::<Vec<_>>().join("&")
 }
@@ -113,6 +116,30 @@ impl TestApp {
                 .header(header::COOKIE, format!("wuye_session={}", s.cookie))
                 .header("x-csrf-token", &s.csrf)
                 .body(Body::from(v.to_string()))
+                .unwrap(),
+        )
+        .await
+    }
+    /// A multipart form (as a form with a file input sends it; the CSRF token in the
+    /// query): text fields, then files as (field, file name, content type, bytes).
+    async fn multipart_as(&self, s: &Session, path: &str, form: &[(&str, &str)], files: &[(&str, &str, &str, &[u8])]) -> Res {
+        let boundary = "----wuye-test-boundary";
+        let mut b: Vec<u8> = Vec::new();
+        for (k, v) in form {
+            b.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+        }
+        for (k, name, ctype, bytes) in files {
+            b.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: {ctype}\r\n\r\n").as_bytes());
+            b.extend_from_slice(bytes);
+            b.extend_from_slice(b"\r\n");
+        }
+        b.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let sep = if path.contains('?') { '&' } else { '?' };
+        self.raw(
+            Request::post(format!("{path}{sep}csrf={}", s.csrf))
+                .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+                .header(header::COOKIE, format!("wuye_session={}", s.cookie))
+                .body(Body::from(b))
                 .unwrap(),
         )
         .await
@@ -522,6 +549,8 @@ fn fill(path: &str, c: &RoleCase, ids: &Ids, variant: &str) -> String {
             "{enterprise}" => ids.enterprise[c.foreign_enterprise].to_string(),
             "{vote}" => ids.vote_of_estate[c.foreign_estate].to_string(),
             "{fund_use}" => ids.fund_use_of_estate[c.foreign_estate].to_string(),
+            "{receipt}" => "0".repeat(64),
+            "{ballot}" => "1".to_string(),
             "{user}" => other_user.to_string(),
             "{role}" | "{token}" => "1".to_string(),
             "{otype}" => "estate".to_string(),
@@ -883,6 +912,10 @@ async fn a_vote_from_draft_to_published_results() {
     assert!(cast.text().contains("回执码"));
     assert_eq!(app.post_as(&owner, &format!("/votes/{vote}/ballots"), &[("voter", &format!("owner:{zhao}")), ("m1", "agree")]).await.status, StatusCode::FORBIDDEN, "an owner does not enter ballots");
     let paper = app.post_as(&committee, &format!("/votes/{vote}/ballots"), &[("voter", &format!("owner:{zhao}")), ("method", "paper"), ("m1", "disagree"), ("m2", "agree")]).await;
+    assert_eq!(paper.status, StatusCode::UNPROCESSABLE_ENTITY, "a paper ballot needs its scan");
+    assert!(paper.text().contains("纸质表决票扫描件：未上传"), "{}", paper.text());
+    let paper = app.multipart_as(&committee, &format!("/votes/{vote}/ballots"), &[("voter", &format!("owner:{zhao}")), ("method", "paper"), ("m1", "disagree"), ("m2", "agree")],
+        &[("scan", "赵六.pdf", "application/pdf", SCAN_PDF)]).await;
     assert_eq!(paper.status, StatusCode::OK, "{}", paper.text());
     let proxy = app.post_as(&committee, &format!("/votes/{vote}/ballots"), &[("voter", &format!("owner:{zhao}")), ("method", "proxy"), ("authorisation", ""), ("m1", "disagree")]).await;
     assert_eq!(proxy.status, StatusCode::UNPROCESSABLE_ENTITY, "a proxy ballot needs its authorisation");
@@ -948,12 +981,241 @@ async fn the_votes_api_drafts_and_casts() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["voter"], format!("owner:{liu}"));
     let r = app.json_as(&committee, "POST", &format!("/api/votes/{vote}/ballots"), serde_json::json!({"method": "paper", "voter": format!("owner:{liu}"), "choices": {"1": "disagree"}})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a paper ballot needs its scan");
+    assert!(r.json()["message"].as_str().unwrap().contains("纸质表决票扫描件"), "{}", r.text());
+    let r = app.json_as(&committee, "POST", &format!("/api/votes/{vote}/ballots"), serde_json::json!({"method": "paper", "voter": format!("owner:{liu}"), "choices": {"1": "disagree"},
+        "scan": {"file_name": "刘洋.pdf", "content_base64": "JVBERi0xLjQKJSBiYWxsb3QKJSVFT0YK"}})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let scan: (String, i64, String) = wuye_store::on!(db, p => wuye_store::sqlx::query_as("SELECT content_type, size, sha256 FROM ballot_scans WHERE ballot_id = $1")
+        .bind(r.json()["ballot_id"].as_i64().unwrap()).fetch_one(p).await).unwrap();
+    assert_eq!((scan.0.as_str(), scan.1), ("application/pdf", 24));
     let r = app.json_as(&committee, "POST", &format!("/api/votes/{vote}/ballots"), serde_json::json!({"choices": {"1": "agree"}})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "online is for owners");
     let v = app.get_as(&committee, &format!("/api/votes/{vote}")).await.json();
     assert_eq!(v["vote"]["state"], "open");
     assert!(v["results"].is_null());
+}
+
+/// A whole vote through the JSON API: draft, announce, open (on the opening day), ballots
+/// (one replaced), close, publish, the exact results per matter, and receipts checked
+/// against the published chain.
+#[tokio::test]
+async fn a_whole_vote_through_the_api() {
+    use wuye_domain::account::{Role, Scope};
+    use wuye_domain::registry::{HouseInput, HouseStatus, HouseUse, OwnerInput, OwnerKind};
+    let mut app = TestApp::new().await;
+    let db = app.t.db.clone();
+    let sys = wuye_store::access::Access::system("test");
+    let today = fixture_today();
+    let estate = wuye_store::registry::find_estate(&db, &sys, "640205001001", "庆安花园", today).await.unwrap().unwrap();
+    // 刘洋 70.00 m² (fixture) and 赵六 50.00 m².
+    let house = wuye_store::registry::create_house(&db, &sys, estate, &HouseInput {
+        building_no: "1".into(), unit_no: "1".into(), room_no: "102".into(), floor: Some(1), building_area: 6000, exclusive_area: 5000,
+        house_use: HouseUse::Residential, status: HouseStatus::Delivered,
+    }, today).await.unwrap();
+    wuye_store::registry::add_house_owner(&db, &sys, house, &OwnerInput { kind: OwnerKind::Person, name: "赵六".into(), id_number: None, uscc: None, phone: None }, today).await.unwrap();
+    let zhao: i64 = wuye_store::on!(&db, p => wuye_store::sqlx::query_scalar("SELECT id FROM owners WHERE name = '赵六'").fetch_one(p).await).unwrap();
+    let liu: i64 = wuye_store::on!(&db, p => wuye_store::sqlx::query_scalar("SELECT id FROM owners WHERE name = '刘洋'").fetch_one(p).await).unwrap();
+    wuye_store::account::create_user(&db, &sys, "owner_ly", "刘洋", FIXTURE_PASSWORD, &[(Role::Owner, Scope::Owner(liu), String::new())], false).await.unwrap();
+    let committee = app.login("committee_qa").await;
+    let owner = app.login("owner_ly").await;
+
+    let r = app.json_as(&committee, "POST", &format!("/api/estates/{estate}/votes"), serde_json::json!({"title": "API 全程表决", "opens_on": "2026-12-14", "closes_on": "2026-12-31",
+        "matters": [{"kind": "hire_manager", "text": "续聘银川恒信物业"}, {"kind": "raise_fund", "text": "续筹维修资金"}]})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let vote = r.json()["id"].as_i64().unwrap();
+
+    // Only the committee runs the vote.
+    let r = app.json_as(&owner, "POST", &format!("/api/votes/{vote}/announce"), serde_json::json!({})).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "an owner does not see a draft: {}", r.text());
+    let r = app.json_as(&committee, "POST", &format!("/api/votes/{vote}/announce"), serde_json::json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["vote"]["state"], "announced");
+    assert_eq!(r.json()["vote"]["announced_on"], "2026-11-29");
+    assert_eq!(app.json_as(&owner, "POST", &format!("/api/votes/{vote}/open"), serde_json::json!({})).await.status, StatusCode::FORBIDDEN);
+    let r = app.json_as(&committee, "POST", &format!("/api/votes/{vote}/open"), serde_json::json!({})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "15 days' notice: {}", r.text());
+    assert_eq!(r.json()["error"], "invalid");
+    assert!(r.json()["message"].as_str().unwrap().contains("尚未到"), "{}", r.text());
+    assert_eq!(app.json_as(&committee, "POST", &format!("/api/votes/{vote}/announce"), serde_json::json!({})).await.status, StatusCode::UNPROCESSABLE_ENTITY, "announcing twice");
+
+    // The opening day.
+    app.app = router(AppState::new(db.clone(), WebConfig { today: Some(chrono::NaiveDate::from_ymd_opt(2026, 12, 14).unwrap()), ..Default::default() }));
+    let r = app.json_as(&committee, "POST", &format!("/api/votes/{vote}/open"), serde_json::json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    assert_eq!((v["vote"]["state"].as_str(), v["vote"]["total_area"].as_i64(), v["vote"]["total_heads"].as_i64()), (Some("open"), Some(12000), Some(2)));
+    let r = app.get_as(&committee, &format!("/api/votes/{vote}/results")).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "no running count while open: {}", r.text());
+    assert!(r.json()["message"].as_str().unwrap().contains("投票中"));
+
+    let r = app.json_as(&owner, "POST", &format!("/api/votes/{vote}/ballots"), serde_json::json!({"choices": {"1": "agree", "2": "agree"}})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let liu_receipt = r.json()["receipt"].as_str().unwrap().to_string();
+    let auth = "赵六委托刘洋代为投票（2026-12-13 书面委托书）";
+    let r = app.json_as(&committee, "POST", &format!("/api/votes/{vote}/ballots"), serde_json::json!({"method": "proxy", "voter": format!("owner:{zhao}"), "authorisation": auth, "choices": {"1": "agree"}})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let replaced = r.json()["receipt"].as_str().unwrap().to_string();
+    let r = app.json_as(&committee, "POST", &format!("/api/votes/{vote}/ballots"), serde_json::json!({"method": "proxy", "voter": format!("owner:{zhao}"), "authorisation": auth, "choices": {"1": "disagree", "2": "agree"}})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let zhao_receipt = r.json()["receipt"].as_str().unwrap().to_string();
+    assert_ne!(replaced, zhao_receipt);
+
+    // Close: the committee has the count, the owner not before publication.
+    assert_eq!(app.json_as(&owner, "POST", &format!("/api/votes/{vote}/close"), serde_json::json!({})).await.status, StatusCode::FORBIDDEN);
+    let r = app.json_as(&committee, "POST", &format!("/api/votes/{vote}/close"), serde_json::json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["vote"]["state"], "closed");
+    assert_eq!(r.json()["results"][0]["agreement_area"]["ratio"], "7/12");
+    assert_eq!(app.json_as(&committee, "POST", &format!("/api/votes/{vote}/close"), serde_json::json!({})).await.status, StatusCode::UNPROCESSABLE_ENTITY, "closing twice");
+    assert_eq!(app.get_as(&owner, &format!("/api/votes/{vote}/results")).await.status, StatusCode::FORBIDDEN);
+    assert!(app.get_as(&owner, &format!("/api/votes/{vote}")).await.json()["results"].is_null());
+    let r = app.get_as(&owner, &format!("/api/votes/{vote}/receipts/{liu_receipt}")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "not yet published: {}", r.text());
+
+    let r = app.json_as(&committee, "POST", &format!("/api/votes/{vote}/publish"), serde_json::json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let published = r.json();
+    let r = app.get_as(&owner, &format!("/api/votes/{vote}/results")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let res = r.json();
+    assert_eq!(res, published, "publish answers the results as GET results");
+    assert_eq!((res["vote_id"].as_i64(), res["state"].as_str(), res["rule_set_code"].as_str()), (Some(vote), Some("published"), Some("civil_code_2021")));
+    assert!(res["rule_set_name"].as_str().unwrap().contains("民法典"));
+    // Matter 1, ordinary (> 1/2 of those taking part): area 70/120 = 7/12 passes, heads 1/2 fails.
+    let m1 = &res["results"][0];
+    assert_eq!((m1["matter_no"].as_i64(), m1["kind"].as_str(), m1["special"].as_bool()), (Some(1), Some("hire_manager"), Some(false)));
+    assert_eq!(m1["totals"], serde_json::json!({"area": 12000, "heads": 2}));
+    assert_eq!(m1["participation_area"], serde_json::json!({"part": 12000, "whole": 12000, "ratio": "1/1", "percent": "100.00%"}));
+    assert_eq!(m1["participation_heads"], serde_json::json!({"part": 2, "whole": 2, "ratio": "1/1", "percent": "100.00%"}));
+    assert_eq!(m1["agreement_area"], serde_json::json!({"part": 7000, "whole": 12000, "ratio": "7/12", "percent": "58.33%"}));
+    assert_eq!(m1["agreement_heads"], serde_json::json!({"part": 1, "whole": 2, "ratio": "1/2", "percent": "50.00%"}));
+    assert_eq!((m1["agreement_area_met"].as_bool(), m1["agreement_heads_met"].as_bool(), m1["passed"].as_bool()), (Some(true), Some(false), Some(false)));
+    assert_eq!(m1["sums"]["disagree_area"], 5000);
+    assert!(m1["agreement_rule"].to_string().contains("第二百七十八条"), "{}", m1["agreement_rule"]);
+    // Matter 2, special (≥ 3/4 of those taking part): both agree.
+    let m2 = &res["results"][1];
+    assert_eq!((m2["kind"].as_str(), m2["special"].as_bool(), m2["passed"].as_bool()), (Some("raise_fund"), Some(true), Some(true)));
+    assert_eq!(m2["agreement_area"], serde_json::json!({"part": 12000, "whole": 12000, "ratio": "1/1", "percent": "100.00%"}));
+    assert_eq!(res["results"].as_array().unwrap().len(), 2);
+
+    // Receipts: the owner's is counted, with the line as published; a replaced ballot's is not.
+    let r = app.get_as(&owner, &format!("/api/votes/{vote}/receipts/{liu_receipt}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let c = r.json();
+    assert_eq!((c["counted"].as_bool(), c["entries"].as_i64(), c["totals_agree"].as_bool()), (Some(true), Some(2), Some(true)));
+    assert!(c["chain_broken_at"].is_null());
+    assert_eq!(c["entry"]["area"], 7000);
+    assert_eq!(c["entry"]["choices"], serde_json::json!({"1": "agree", "2": "agree"}));
+    assert_eq!(c["head_hash"].as_str().unwrap().len(), 64);
+    let c = app.get_as(&committee, &format!("/api/votes/{vote}/receipts/{}", zhao_receipt.to_uppercase())).await.json();
+    assert_eq!((c["counted"].as_bool(), c["entry"]["area"].as_i64()), (Some(true), Some(5000)));
+    assert_eq!(c["entry"]["choices"], serde_json::json!({"1": "disagree", "2": "agree"}));
+    let c = app.get_as(&owner, &format!("/api/votes/{vote}/receipts/{replaced}")).await.json();
+    assert_eq!((c["counted"].as_bool(), c["position"].is_null(), c["entry"].is_null(), c["chain_broken_at"].is_null()), (Some(false), true, true, true));
+    let r = app.get_as(&owner, &format!("/api/votes/{vote}/receipts/not-a-receipt")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["message"].as_str().unwrap().contains("回执码"));
+    // Another estate's owner does not reach the vote.
+    let zw = app.login("owner_zw").await;
+    assert_eq!(app.get_as(&zw, &format!("/api/votes/{vote}/results")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get_as(&zw, &format!("/api/votes/{vote}/receipts/{liu_receipt}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.json_as(&committee, "POST", &format!("/api/votes/{vote}/publish"), serde_json::json!({})).await.status, StatusCode::UNPROCESSABLE_ENTITY, "publishing twice");
+}
+
+/// A paper ballot is entered with the scan of the signed paper: refused without it (or with
+/// a file that is not PNG, JPEG or PDF, or over 5 MB), stored with its content type, size
+/// and SHA-256, and downloadable by the estate's committee and the region's regulator, not
+/// by an owner nor by another estate's committee.
+#[tokio::test]
+async fn a_paper_ballot_carries_its_scan() {
+    use wuye_domain::account::{Role, Scope};
+    let app = TestApp::new().await;
+    let db = &app.t.db;
+    let sys = wuye_store::access::Access::system("test");
+    let today = fixture_today();
+    let estate = wuye_store::registry::find_estate(db, &sys, "640205001001", "庆安花园", today).await.unwrap().unwrap();
+    let liu: i64 = wuye_store::on!(db, p => wuye_store::sqlx::query_scalar("SELECT id FROM owners WHERE name = '刘洋'").fetch_one(p).await).unwrap();
+    wuye_store::account::create_user(db, &sys, "owner_ly", "刘洋", FIXTURE_PASSWORD, &[(Role::Owner, Scope::Owner(liu), String::new())], false).await.unwrap();
+    let other_estate = wuye_store::registry::find_estate(db, &sys, "640104001002", "崇安小区", today).await.unwrap().unwrap();
+    wuye_store::account::create_user(db, &sys, "committee_ca", "崇安业委会", FIXTURE_PASSWORD, &[(Role::Committee, Scope::Estate(other_estate), String::new())], false).await.unwrap();
+    let huinong = Scope::Region(wuye_domain::region::RegionCode::parse("640205").unwrap());
+    wuye_store::account::create_user(db, &sys, "reg_hn", "惠农区住建局", FIXTURE_PASSWORD, &[(Role::Regulator, huinong, String::new())], false).await.unwrap();
+    let v = wuye_store::assembly::NewVote {
+        title: "纸质票表决".into(), rule_set_code: None,
+        opens_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 14).unwrap(), closes_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+        matters: vec![(wuye_domain::assembly::MatterKind::HireManager, "续聘".into())],
+    };
+    // Two more houses: 10号楼1单元1001 (赵六) and 2号楼1单元201, unsold (the developer's).
+    use wuye_domain::registry::{HouseInput, HouseStatus, HouseUse, OwnerInput, OwnerKind};
+    let house = |b: &str, r: &str, status| HouseInput { building_no: b.into(), unit_no: "1".into(), room_no: r.into(), floor: Some(1), building_area: 6000, exclusive_area: 5000,
+        house_use: HouseUse::Residential, status };
+    let h10 = wuye_store::registry::create_house(db, &sys, estate, &house("10", "1001", HouseStatus::Delivered), today).await.unwrap();
+    wuye_store::registry::add_house_owner(db, &sys, h10, &OwnerInput { kind: OwnerKind::Person, name: "赵六".into(), id_number: None, uscc: None, phone: None }, today).await.unwrap();
+    wuye_store::registry::create_house(db, &sys, estate, &house("2", "201", HouseStatus::Unsold), today).await.unwrap();
+    let vote = wuye_store::assembly::create_vote(db, &sys, estate, &v, today).await.unwrap();
+    wuye_store::assembly::announce(db, &sys, vote, today).await.unwrap();
+    wuye_store::assembly::open(db, &sys, vote, chrono::NaiveDate::from_ymd_opt(2026, 12, 14).unwrap()).await.unwrap();
+    let committee = app.login("committee_qa").await;
+    let path = format!("/votes/{vote}/ballots");
+    let fields = [("voter", format!("owner:{liu}")), ("method", "paper".to_string()), ("m1", "agree".to_string())];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+    // The form offers the file input, as a multipart form.
+    let page = app.get_as(&committee, &format!("/votes/{vote}")).await.text();
+    assert!(page.contains("enctype=\"multipart/form-data\"") && page.contains("name=\"scan\""), "{page}");
+    // The committee picks voters by house and name, sorted by building (2 before 10), the developer last.
+    let liu_opt = page.find(&format!("<option value=\"owner:{liu}\">1号楼1单元101 · 刘洋 · 70.00 m²</option>")).expect("刘洋 by house and name");
+    let zhao_opt = page.find("\">10号楼1单元1001 · 赵六 · 50.00 m²</option>").expect("赵六 by house and name");
+    let dev_opt = page.find("<option value=\"developer\">2号楼1单元201 · 开发建设单位 · 50.00 m²</option>").expect("the developer's unsold house");
+    assert!(liu_opt < zhao_opt && zhao_opt < dev_opt, "1号楼, 10号楼, then the developer");
+    // Refused, nothing written: no file, an empty file, a text file, a file over 5 MB.
+    let ballots = app.count("ballots").await;
+    let r = app.multipart_as(&committee, &path, &fields, &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("纸质表决票扫描件：未上传或文件为空"), "{}", r.text());
+    let r = app.multipart_as(&committee, &path, &fields, &[("scan", "empty.pdf", "application/pdf", &b""[..])]).await;
+    assert!(r.status == StatusCode::UNPROCESSABLE_ENTITY && r.text().contains("未上传或文件为空"));
+    let r = app.multipart_as(&committee, &path, &fields, &[("scan", "note.txt", "application/pdf", &b"not a scan"[..])]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("「note.txt」不是 PNG、JPEG 或 PDF 文件"), "{}", r.text());
+    let mut big = b"%PDF-1.4\n".to_vec();
+    big.resize(5 * 1024 * 1024 + 1, b'0');
+    let r = app.multipart_as(&committee, &path, &fields, &[("scan", "big.pdf", "application/pdf", &big[..])]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("超过上限 5 MB"), "{}", r.text());
+    assert_eq!(app.count("ballots").await, ballots);
+    assert_eq!(app.count("ballot_scans").await, 0);
+
+    // With a PNG scan: stored with its type, size and hash.
+    let png: Vec<u8> = [&b"\x89PNG\r\n\x1a\n"[..], &[7u8; 100][..]].concat();
+    let r = app.multipart_as(&committee, &path, &fields, &[("scan", "刘洋-表决票.png", "image/png", &png[..])]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.text().contains("已录入投票人"));
+    let (ballot, ctype, size, sha, name): (i64, String, i64, String, String) = wuye_store::on!(db, p => wuye_store::sqlx::query_as(
+        "SELECT ballot_id, content_type, size, sha256, file_name FROM ballot_scans").fetch_one(p).await).unwrap();
+    assert_eq!((ctype.as_str(), size, name.as_str()), ("image/png", 108, "刘洋-表决票.png"));
+    let expected = wuye_store::assembly::Scan { file_name: String::new(), bytes: png.clone() }.sha256();
+    assert_eq!(sha, expected);
+    let page = app.get_as(&committee, &format!("/votes/{vote}")).await.text();
+    assert!(page.contains("业主委员会录入的表决票") && page.contains(&format!("href=\"/votes/{vote}/ballots/{ballot}/scan\"")), "the scan is linked on the vote page");
+    let history = wuye_store::assembly::ballot_history(db, &sys, vote, today).await.unwrap();
+    assert_eq!((history.len(), history[0].method.as_str(), history[0].attachment_id), (1, "paper", Some(ballot)));
+
+    // Downloads: the committee and the region's regulator; not an owner, not another estate's committee.
+    let scan_url = format!("/votes/{vote}/ballots/{ballot}/scan");
+    let r = app.get_as(&committee, &scan_url).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.bytes, png);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "image/png");
+    assert_eq!(r.headers["x-content-sha256"], expected.as_str());
+    let r = app.get_as(&app.login("reg_hn").await, &scan_url).await;
+    assert_eq!(r.status, StatusCode::OK, "the regulator of the region");
+    assert_eq!(r.bytes, png);
+    assert_eq!(app.get_as(&app.login("reg_xq").await, &scan_url).await.status, StatusCode::NOT_FOUND, "another region's regulator");
+    assert_eq!(app.get_as(&app.login("owner_ly").await, &scan_url).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get_as(&app.login("committee_ca").await, &scan_url).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get_as(&committee, &format!("/votes/{vote}/ballots/{}/scan", ballot + 1)).await.status, StatusCode::NOT_FOUND);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -109,11 +109,13 @@ pub async fn estate_entries(State(s): State<AppState>, u: User, Path(id): Path<i
     Ok(Json(f::estate_entries(&s.db, u.access(), id, q.year.unwrap_or(today.year()), None, today).await?))
 }
 
-/// Interest (value-added income) to allocate, fen > 0.
+/// Interest (value-added income) to allocate, fen > 0. `method` defaults to
+/// `by_balance` (rules.md §2.3: the method is unconfirmed locally, hence configurable).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct InterestInput {
     pub total: i64,
     pub date: Option<NaiveDate>,
+    pub method: Option<wuye_domain::fund::InterestMethod>,
 }
 
 /// One household's part (fen).
@@ -123,14 +125,14 @@ pub struct Part {
     pub amount: i64,
 }
 
-/// Allocates interest to the open household accounts in proportion to their balances
-/// (largest remainder: the parts sum exactly to `total`).
+/// Allocates interest to the open household accounts in proportion to their balances (or
+/// initial deposits, by `method`), largest remainder: the parts sum exactly to `total`.
 #[utoipa::path(post, path = "/api/estates/{id}/fund/interest", tag = "fund", params(("id" = i64, Path)), request_body = InterestInput,
     responses((status = 200, body = Vec<Part>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn allocate_interest(State(s): State<AppState>, u: User, Path(id): Path<i64>, body: Bytes) -> ApiResult<Json<Vec<Part>>> {
     f::account(&s.db, u.access(), id, s.today()).await?;
     let i: InterestInput = parse_json(&body)?;
-    let parts = f::allocate_interest(&s.db, u.access(), id, i.total, i.date.unwrap_or(s.today())).await?;
+    let parts = f::allocate_interest(&s.db, u.access(), id, i.total, i.method.unwrap_or_default(), i.date.unwrap_or(s.today())).await?;
     Ok(Json(parts.into_iter().map(|(house_id, amount)| Part { house_id, amount }).collect()))
 }
 

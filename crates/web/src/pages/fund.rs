@@ -140,10 +140,12 @@ pub async fn fund_interest(State(state): State<AppState>, UiLang(lang): UiLang, 
     let mut errs = Errors::default();
     let total = errs.hundredths(&s, "total", true);
     let date = errs.date(&s, "date", false).unwrap_or(state.today());
+    // Blank: the default method (by balance, rules.md §2.3).
+    let method = if s.get("method").is_empty() { Default::default() } else { errs.choice(&s, "method", wuye_domain::fund::InterestMethod::parse).unwrap_or_default() };
     let Some(total) = total.filter(|_| errs.is_empty()) else {
         return fund_page(&state, lang, &u, id, &YearQuery::default(), Some(errs_text(&errs)), None).await;
     };
-    match f::allocate_interest(&state.db, u.access(), id, total, date).await {
+    match f::allocate_interest(&state.db, u.access(), id, total, method, date).await {
         Ok(parts) => fund_page(&state, lang, &u, id, &YearQuery::default(), None, Some(format!("{}：{} 元 → {} 户", lang.t("已分配增值收益"), crate::fmt::yuan(total), parts.len()))).await,
         Err(e) => fund_page(&state, lang, &u, id, &YearQuery::default(), Some(alert_of(e)?), None).await,
     }
@@ -174,6 +176,7 @@ fn label_of(field: &str) -> &str {
         "budget" => "预算",
         "building" => "楼栋",
         "emergency" => "紧急情况",
+        "method" => "分配方法",
         other => other,
     }
 }

@@ -211,6 +211,16 @@ pub async fn vote_create(State(state): State<AppState>, UiLang(lang): UiLang, u:
 // ---------------------------------------------------------------------------------------
 // A vote
 
+/// A paper or proxy ballot as the committee entered it.
+pub struct EnteredBallot {
+    pub id: i64,
+    pub method: String,
+    pub voter: String,
+    pub entered_by: String,
+    pub cast_at: String,
+    pub has_scan: bool,
+}
+
 /// A matter with its text and, when tallied, its result.
 pub struct MatterRow {
     pub m: Matter,
@@ -229,9 +239,13 @@ pub struct VotePage {
     pub runs: bool,
     /// An owner of the frozen electorate (may cast online while open).
     pub my_voter: Option<VoterId>,
-    /// Voters of the frozen electorate (for the committee's entry form): key and area.
-    pub voters: Vec<(String, i64)>,
+    /// Voters of the frozen electorate (for the committee's entry form): names, houses,
+    /// area, sorted by house.
+    pub voters: Vec<asm::VoterLabel>,
     pub receipt: Option<ReceiptCheck>,
+    /// Paper and proxy ballots entered by the committee (the committee's view), newest
+    /// first: id, method, voter (houses and names), entered by, when, has a scan.
+    pub entered: Vec<EnteredBallot>,
     pub alert: Option<String>,
     pub notice: Option<String>,
 }
@@ -269,11 +283,27 @@ async fn vote_page(state: &AppState, lang: Lang, u: &User, id: i64, alert: Optio
         .collect();
     let runs = a.can(wuye_domain::account::Action::Edit, wuye_domain::account::Resource::Vote);
     let my_voter = asm::my_voter(db, a, id, today).await?;
-    let voters = if runs && v.state() == VoteState::Open {
-        asm::electorate(db, a, id, today).await?.voters.into_iter().map(|x| (x.id.code(), x.area)).collect()
-    } else {
+    let labels = if runs && matches!(v.state(), VoteState::Open | VoteState::Closed | VoteState::Published) { asm::voter_labels(db, a, id, today).await? } else { Vec::new() };
+    let entered: Vec<EnteredBallot> = if labels.is_empty() {
         Vec::new()
+    } else {
+        let mut rows: Vec<EnteredBallot> = asm::ballot_history(db, a, id, today)
+            .await?
+            .into_iter()
+            .filter(|b| b.method != "online")
+            .map(|b| EnteredBallot {
+                voter: labels.iter().find(|l| l.key == b.voter_key).map(|l| format!("{} · {}", l.houses, l.names)).unwrap_or_else(|| b.voter_key.clone()),
+                method: b.method,
+                entered_by: b.entered_by,
+                cast_at: b.cast_at.chars().take(16).collect::<String>().replace('T', " "),
+                has_scan: b.attachment_id.is_some(),
+                id: b.id,
+            })
+            .collect();
+        rows.reverse();
+        rows
     };
+    let voters = if v.state() == VoteState::Open { labels } else { Vec::new() };
     let receipt = match (v.state(), my_voter) {
         (VoteState::Published, Some(me)) => asm::receipt(db, a, id, me, today).await.ok(),
         _ => None,
@@ -285,7 +315,7 @@ async fn vote_page(state: &AppState, lang: Lang, u: &User, id: i64, alert: Optio
         .crumb(v.title.clone(), "")
         .here(format!("/votes/{id}"));
     let status = if alert.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok((status, render(&VotePage { c, v, estate_name: e.name, matters, runs, my_voter, voters, receipt, alert, notice })?).into_response())
+    Ok((status, render(&VotePage { c, v, estate_name: e.name, matters, runs, my_voter, voters, receipt, entered, alert, notice })?).into_response())
 }
 
 pub async fn vote(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>) -> PageResult {
@@ -346,15 +376,26 @@ pub async fn vote_ballot(State(state): State<AppState>, UiLang(lang): UiLang, u:
     }
 }
 
-/// A paper or proxy ballot entered by the committee.
-pub async fn vote_enter_ballot(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>, Form(s): Form<Submitted>) -> PageResult {
+/// A paper or proxy ballot entered by the committee. The form is multipart: a paper
+/// ballot needs the scan of the signed paper (field `scan`: PNG, JPEG or PDF, at most
+/// 5 MB); a proxy ballot the text of the written authorisation.
+pub async fn vote_enter_ballot(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>, req: axum::extract::Request) -> PageResult {
+    // Out of scope is not found, before the body is read.
     asm::get_vote(&state.db, u.access(), id, state.today()).await.map_err(|x| PageError::from(x).lang(lang))?;
+    let (s, mut files) = match crate::form::form_with_files(req).await {
+        Ok(x) => x,
+        Err(m) => return vote_page(&state, lang, &u, id, Some(m), None).await,
+    };
     let Some(voter) = VoterId::parse(&s.get("voter")) else {
         return vote_page(&state, lang, &u, id, Some(format!("投票人：无效的编号「{}」，应为 owner:编号 或 developer", s.get("voter"))), None).await;
     };
     let method = match s.get("method").as_str() {
         "proxy" => Method::Proxy { voter, authorisation: s.get("authorisation") },
-        _ => Method::Paper { voter, attachment_id: None },
+        // Without a file the store refuses (after its permission check) and says why.
+        _ => {
+            let f = files.remove("scan").unwrap_or_default();
+            Method::Paper { voter, scan: asm::Scan { file_name: f.file_name, bytes: f.bytes } }
+        }
     };
     let choices = match choices_of(&s) {
         Ok(c) => c,
@@ -364,6 +405,28 @@ pub async fn vote_enter_ballot(State(state): State<AppState>, UiLang(lang): UiLa
         Ok(r) => vote_page(&state, lang, &u, id, None, Some(format!("{} {}：{}", lang.t("已录入投票人"), r.voter, r.receipt))).await,
         Err(e) => vote_page(&state, lang, &u, id, Some(alert_of(e)?), None).await,
     }
+}
+
+/// The scan of a paper ballot, as uploaded: for the owners' committee of the estate and
+/// the regulators and street offices of its region (the store decides).
+pub async fn vote_ballot_scan(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path((id, ballot)): Path<(i64, i64)>) -> PageResult {
+    let scan = asm::ballot_scan(&state.db, u.access(), id, ballot, state.today()).await.map_err(|x| PageError::from(x).lang(lang))?;
+    let ext = match scan.content_type.as_str() {
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        _ => "pdf",
+    };
+    let disposition = format!("inline; filename=\"ballot-{ballot}.{ext}\"; filename*=UTF-8''{}", crate::ctx::urlencode(&scan.file_name));
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, scan.content_type.clone()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+            (axum::http::header::CACHE_CONTROL, "private, no-store".to_string()),
+            (axum::http::HeaderName::from_static("x-content-sha256"), scan.sha256.clone()),
+        ],
+        scan.data,
+    )
+        .into_response())
 }
 
 // ---------------------------------------------------------------------------------------
