@@ -479,7 +479,8 @@ async fn run(cli: Cli) -> Result<()> {
 
 /// One demo user per role, printed with their password (demo databases only).
 async fn demo_users(db: &Db) -> Result<()> {
-    let logins = wuye_store::demo::demo_users(db).await?;
+    // The same day as the votes and fund step, so the committee and the owner see them.
+    let logins = wuye_store::demo::demo_users_on(db, today()).await?;
     if logins.is_empty() {
         return Ok(());
     }

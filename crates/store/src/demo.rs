@@ -1369,15 +1369,23 @@ pub const DEMO_PASSWORD: &str = "demo-2026-wuye";
 /// Creates one demo user per role on the generated data (once): the province regulator,
 /// a county regulator, a street office, a department, an enterprise manager and staff, a
 /// committee member, an owner, a utility operator and a mediator. Returns
-/// `(login, role, scope)` of the users created.
+/// `(login, role, scope)` of the users created. The committee member and the owner are
+/// bound to the [`showcase_estate`] as of today (UTC); see [`demo_users_on`].
 pub async fn demo_users(db: &Db) -> Result<Vec<(String, String, String)>> {
+    demo_users_on(db, chrono::Utc::now().date_naive()).await
+}
+
+/// [`demo_users`] with the committee member and the owner bound to the
+/// [`showcase_estate`] as of `day`: pass the day given to [`write_assembly_and_fund`], so
+/// that they see the demo's votes and fund uses.
+pub async fn demo_users_on(db: &Db, day: NaiveDate) -> Result<Vec<(String, String, String)>> {
     use wuye_domain::account::{Role, Scope};
     if crate::account::find_user(db, "demo-admin").await?.is_some() {
         return Ok(Vec::new());
     }
     let sys = crate::access::Access::system("demo");
     // A covered estate in 兴庆区 if there is one, with its enterprise and an owner.
-    let pick = showcase_estate(db, chrono::Utc::now().date_naive()).await?;
+    let pick = showcase_estate(db, day).await?;
     let Some((estate, firm, code)) = pick else { return Ok(Vec::new()) };
     let owner: Option<i64> = on!(db, p => sqlx::query_scalar(
         "SELECT w.owner_id FROM ownerships w JOIN houses h ON h.id = w.house_id WHERE h.estate_id = $1 ORDER BY w.owner_id LIMIT 1")

@@ -184,6 +184,11 @@ async fn demo_votes_and_fund_in_every_state() {
     let open = format!("FROM vote_voter_owners vo JOIN votes v ON v.id = vo.vote_id WHERE v.state = 'open' AND v.estate_id = {show} AND vo.owner_id = {owner}");
     assert!(scalar(db, &format!("SELECT COUNT(*) {open}")).await >= 1);
     assert_eq!(scalar(db, &format!("SELECT COUNT(*) {open} AND EXISTS (SELECT 1 FROM ballots b WHERE b.vote_id = v.id AND b.voter_key = vo.voter_key)")).await, 0);
+    // The demo's committee member and owner are bound to the showcase estate and its owner.
+    demo::demo_users_on(db, today).await.unwrap();
+    let login = |name: &'static str| async move { wuye_store::account::login(db, name, demo::DEMO_PASSWORD).await.unwrap().unwrap().1.access };
+    assert!(matches!(login("demo-committee").await.scope(), wuye_domain::account::Scope::Estate(e) if *e == show));
+    assert!(matches!(login("demo-owner").await.scope(), wuye_domain::account::Scope::Owner(o) if *o == owner));
     // Everything went through the store: audited.
     assert!(scalar(db, "SELECT COUNT(*) FROM audit_log WHERE actor LIKE '%demo%'").await > r.ballots as i64);
 }
