@@ -290,6 +290,8 @@ async fn run(cli: Cli) -> Result<()> {
                     eprintln!("生成演示数据（约 30,000 户）…");
                     let r = wuye_store::demo::generate(&db, 30_000, 2026, today(), &bar()).await?;
                     eprintln!("{r}");
+                    let r = wuye_store::demo::write_assembly_and_fund(&db, today(), &bar()).await?;
+                    eprintln!("{r}");
                 } else {
                     eprintln!("数据库已有 {n} 个小区，不再生成演示数据。");
                 }
@@ -381,6 +383,8 @@ async fn run(cli: Cli) -> Result<()> {
                 bail!("数据库中已有小区；演示数据只生成到空库（换一个 --data-dir 或新的 DATABASE_URL）");
             }
             let r = wuye_store::demo::generate(&db, scale, seed, today(), &bar()).await?;
+            println!("{r}");
+            let r = wuye_store::demo::write_assembly_and_fund(&db, today(), &bar()).await?;
             println!("{r}");
             demo_users(&db).await?;
         }
@@ -475,7 +479,8 @@ async fn run(cli: Cli) -> Result<()> {
 
 /// One demo user per role, printed with their password (demo databases only).
 async fn demo_users(db: &Db) -> Result<()> {
-    let logins = wuye_store::demo::demo_users(db).await?;
+    // The same day as the votes and fund step, so the committee and the owner see them.
+    let logins = wuye_store::demo::demo_users_on(db, today()).await?;
     if logins.is_empty() {
         return Ok(());
     }

@@ -1050,24 +1050,345 @@ pub async fn generate(db: &Db, houses: u64, seed: u64, today: NaiveDate, progres
     counts(db).await
 }
 
+/// The estate the demo's committee member and owner are bound to ([`demo_users`]): the
+/// first covered estate of 兴庆区 (else the first covered one), with its enterprise and its
+/// community code, as of `day`.
+pub async fn showcase_estate(db: &Db, day: NaiveDate) -> Result<Option<(i64, i64, String)>> {
+    Ok(on!(db, p => sqlx::query_as(
+        "SELECT e.id, c.enterprise_id, e.region_code FROM estates e JOIN service_contracts c ON c.estate_id = e.id
+         WHERE c.start_date <= $1 AND (c.end_date IS NULL OR c.end_date >= $1) ORDER BY CASE WHEN e.region_code LIKE '640104%' THEN 0 ELSE 1 END, e.id LIMIT 1")
+        .bind(day).fetch_optional(p).await)?)
+}
+
+/// The demo's deposit rates for Ningxia (fen per m² of building area), from 2000: the
+/// example standard of rules.md §2.1, 80 元/m² with elevator and 40 元/m² without.
+pub const DEMO_RATE_ELEVATOR: i64 = 8_000;
+pub const DEMO_RATE_NO_ELEVATOR: i64 = 4_000;
+
+/// What [`write_assembly_and_fund`] wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AssemblyFundReport {
+    pub votes: u64,
+    pub ballots: u64,
+    pub fund_accounts: u64,
+    pub households: u64,
+    pub fund_uses: u64,
+}
+
+impl std::fmt::Display for AssemblyFundReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "业主大会与维修资金: 表决 {}，表决票 {}，维修资金账户 {}，分户账 {}，维修资金使用 {}", self.votes, self.ballots, self.fund_accounts, self.households, self.fund_uses)
+    }
+}
+
+/// At most this many fund accounts, whatever the scale (the step stays a matter of seconds).
+pub const MAX_DEMO_FUND_ACCOUNTS: usize = 200;
+
+/// A deterministic mix of a salt and an index (splitmix64), for "random" choices that
+/// replay.
+fn mix(salt: u64, i: u64) -> u64 {
+    let mut z = salt.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(i).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// How the demo's voters of one vote behave, in percent: who takes part, and of those,
+/// who agrees and who disagrees on each matter (the rest abstain).
+#[derive(Clone, Copy)]
+struct Turnout {
+    take_part: u64,
+    agree: u64,
+    disagree: u64,
+    salt: u64,
+}
+
+/// Enters paper and proxy ballots of an open vote as its committee would, on `day`;
+/// the voter holding `skip_owner` is left to vote online. Returns the ballots cast.
+async fn demo_ballots(db: &Db, sys: &crate::access::Access, vote_id: i64, day: NaiveDate, t: Turnout, skip_owner: Option<i64>) -> Result<u64> {
+    use crate::assembly::{self, Method};
+    use wuye_domain::assembly::{Choice, VoterId};
+    let el = assembly::electorate(db, sys, vote_id, day).await?;
+    let matters: Vec<u32> = assembly::matters(db, sys, vote_id, day).await?.iter().map(|(m, _)| m.no).collect();
+    let mut n = 0;
+    for (i, v) in el.voters.iter().enumerate() {
+        let i = i as u64;
+        if skip_owner.is_some_and(|o| v.owner_ids.contains(&o)) || mix(t.salt, i) % 100 >= t.take_part {
+            continue;
+        }
+        let choices: BTreeMap<u32, Choice> = matters
+            .iter()
+            .map(|no| {
+                let r = mix(t.salt ^ (u64::from(*no) << 32), i) % 100;
+                (*no, if r < t.agree { Choice::Agree } else if r < t.agree + t.disagree { Choice::Disagree } else { Choice::Abstain })
+            })
+            .collect();
+        let method = if i % 4 == 1 && v.id != VoterId::Developer {
+            Method::Proxy { voter: v.id, authorisation: "业主书面授权委托书（原件存业主委员会）".into() }
+        } else {
+            Method::Paper { voter: v.id, scan: assembly::Scan { file_name: format!("纸质表决票-{}.pdf", v.id.code()), bytes: DEMO_SCAN.to_vec() } }
+        };
+        assembly::cast(db, sys, vote_id, &method, &choices, day).await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// The scan attached to the demo's paper ballots: a minimal PDF.
+const DEMO_SCAN: &[u8] = b"%PDF-1.4\n% Wuye demo paper ballot\n%%EOF\n";
+
+/// How far a demo vote goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Draft,
+    Announced,
+    Open,
+    Published,
+}
+
+/// Drafts a vote opening `opens` days from `today` (negative: in the past) for 14 days, and
+/// takes it through the lifecycle up to `stage` on the days it would have happened: drafted
+/// 30 days and announced 20 days before opening (the notice is 15 days), ballots the day
+/// after opening, closed and published on the closing day.
+#[allow(clippy::too_many_arguments)]
+async fn demo_vote(
+    db: &Db,
+    sys: &crate::access::Access,
+    estate: i64,
+    title: &str,
+    matters: Vec<(wuye_domain::assembly::MatterKind, String)>,
+    today: NaiveDate,
+    opens: i64,
+    stage: Stage,
+    turnout: Turnout,
+    skip_owner: Option<i64>,
+    report: &mut AssemblyFundReport,
+) -> Result<i64> {
+    use crate::assembly::{self, NewVote};
+    let day = |d: i64| today.checked_add_signed(chrono::Duration::days(d)).unwrap_or(today);
+    let (opens_on, closes_on) = (day(opens), day(opens + 14));
+    let created = if stage == Stage::Draft { today } else { day(opens - 30).min(today) };
+    let v = NewVote { title: title.into(), rule_set_code: None, opens_on, closes_on, matters };
+    let id = assembly::create_vote(db, sys, estate, &v, created).await?;
+    report.votes += 1;
+    if stage == Stage::Draft {
+        return Ok(id);
+    }
+    assembly::announce(db, sys, id, day(opens - 20).min(today)).await?;
+    if stage == Stage::Announced {
+        return Ok(id);
+    }
+    assembly::open(db, sys, id, opens_on).await?;
+    report.ballots += demo_ballots(db, sys, id, day(opens + 1).min(today), turnout, skip_owner).await?;
+    if stage == Stage::Open {
+        return Ok(id);
+    }
+    assembly::close(db, sys, id, closes_on).await?;
+    assembly::publish(db, sys, id, closes_on).await?;
+    Ok(id)
+}
+
+/// The largest amount (fen) that can be charged to these household accounts by exclusive
+/// area without taking any below zero, less a tenth: `(balance, area)` per house.
+fn chargeable(rows: &[(i64, i64)]) -> i64 {
+    let total_area: i64 = rows.iter().map(|r| r.1).sum();
+    let bound = rows.iter().filter(|r| r.1 > 0).map(|(b, a)| (*b as i128 * total_area as i128 / *a as i128) as i64).min().unwrap_or(0);
+    bound / 10 * 9
+}
+
+/// `(balance, exclusive area)` of the household accounts of these houses of an estate.
+async fn scope_balances(db: &Db, sys: &crate::access::Access, estate: i64, ids: &[i64], today: NaiveDate) -> Result<Vec<(i64, i64)>> {
+    let hs = crate::fund::households(db, sys, estate, today).await?;
+    let areas: HashMap<i64, i64> = on!(db, p => sqlx::query_as::<_, (i64, i64)>("SELECT id, exclusive_area FROM houses WHERE estate_id = $1").bind(estate).fetch_all(p).await)?.into_iter().collect();
+    Ok(hs.iter().filter(|h| ids.contains(&h.house_id)).map(|h| (h.balance, areas.get(&h.house_id).copied().unwrap_or(0))).collect())
+}
+
+/// Makes the owners' assembly and the maintenance fund visible in the demo, through the
+/// store's own functions (audited, balanced): Ningxia's deposit rates; fund accounts for
+/// about a third of the estates, always the [`showcase_estate`]; initial deposits (most in
+/// full, some in part, a few below the 30 % top-up line); one interest allocation per
+/// account; on the showcase estate fund uses in every state (an ordinary use passed by the
+/// owners and disclosed, an emergency use confirmed, charged and disclosed, one in voting,
+/// one applied for) and votes in every state (published passed, published failed for want
+/// of quorum, open with ballots but none of the demo owner's, announced, draft); and on
+/// four small estates of other counties a passed, a rejected, an open and an announced
+/// vote. Dates lie in the past as the steps would have happened. Deterministic. Run after
+/// [`generate`] (the `wuye demo` and `wuye serve --demo` commands do).
+pub async fn write_assembly_and_fund(db: &Db, today: NaiveDate, progress: &dyn Progress) -> Result<AssemblyFundReport> {
+    use crate::fund::{self, NewFundUse};
+    use wuye_domain::assembly::MatterKind;
+    use wuye_domain::fund::EmergencyKind;
+    let mut report = AssemblyFundReport::default();
+    let sys = crate::access::Access::system("demo");
+    let Some((show, _, _)) = showcase_estate(db, today).await? else { return Ok(report) };
+    let day = |d: i64| today.checked_add_signed(chrono::Duration::days(d)).unwrap_or(today);
+    let since = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(today);
+    fund::set_rate(db, &sys, "64", true, DEMO_RATE_ELEVATOR, since).await?;
+    fund::set_rate(db, &sys, "64", false, DEMO_RATE_NO_ELEVATOR, since).await?;
+
+    let estates: Vec<(i64, i64, String)> = on!(db, p => sqlx::query_as("SELECT id, house_count, region_code FROM estates WHERE house_count > 0 ORDER BY id").fetch_all(p).await)?;
+    let mut with_fund: Vec<i64> = estates.iter().filter(|e| e.0 != show && e.0 % 3 == 0).map(|e| e.0).take(MAX_DEMO_FUND_ACCOUNTS - 1).collect();
+    with_fund.insert(0, show);
+    progress.phase("维修资金", with_fund.len() as u64);
+    for (k, eid) in with_fund.iter().enumerate() {
+        // Opened 3 to 4 years ago; deposits three weeks later; interest at the end of last June.
+        let opened = day(-(3 * 365 + (*eid % 12) * 30));
+        report.households += fund::open_accounts(db, &sys, *eid, opened).await? as u64;
+        report.fund_accounts += 1;
+        let rows: Vec<(i64, i64, String)> = fund::households(db, &sys, *eid, opened)
+            .await?
+            .into_iter()
+            .map(|h| {
+                let r = mix(0xF00D ^ k as u64, h.house_id as u64) % 100;
+                // 6 % paid a quarter (below the 30 % line), 10 % three fifths, the rest in full.
+                let amount = if r < 6 { h.initial_deposit / 4 } else if r < 16 { h.initial_deposit * 3 / 5 } else { h.initial_deposit };
+                let payer = if h.owner_snapshot.is_empty() { "开发建设单位".to_string() } else { h.owner_snapshot };
+                (h.house_id, amount, payer)
+            })
+            .filter(|r| r.1 > 0)
+            .collect();
+        fund::deposit_many(db, &sys, *eid, &rows, day(-(3 * 365 + (*eid % 12) * 30) + 21)).await?;
+        let balance = fund::account_balance(db, &sys, *eid, today).await?;
+        let june = NaiveDate::from_ymd_opt(today.year() - 1, 6, 30).unwrap_or(today);
+        if balance > 0 {
+            // 1.35 % a year, a current-account rate.
+            fund::allocate_interest(db, &sys, *eid, (balance * 135 / 10_000).max(1), wuye_domain::fund::InterestMethod::ByBalance, june).await?;
+        }
+        progress.inc(1);
+    }
+
+    progress.phase("业主大会表决", 0);
+    // The demo owner (the smallest owner id of the showcase estate) votes online themself.
+    let demo_owner: Option<i64> = on!(db, p => sqlx::query_scalar(
+        "SELECT w.owner_id FROM ownerships w JOIN houses h ON h.id = w.house_id WHERE h.estate_id = $1 ORDER BY w.owner_id LIMIT 1")
+        .bind(show).fetch_optional(p).await)?;
+    // Fund uses of the showcase estate, a building each (the first four buildings, or the
+    // first again when there are fewer).
+    let houses: Vec<(i64, i64)> = on!(db, p => sqlx::query_as("SELECT building_id, id FROM houses WHERE estate_id = $1 ORDER BY building_id, id").bind(show).fetch_all(p).await)?;
+    let mut by_building: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for (b, h) in &houses {
+        by_building.entry(*b).or_default().push(*h);
+    }
+    let buildings: Vec<Vec<i64>> = by_building.into_values().collect();
+    let building = |i: usize| buildings.get(i).or(buildings.first()).cloned().unwrap_or_default();
+    let sys = &sys;
+
+    // 1. An ordinary use: applied for, passed by the owners of the building, paid,
+    //    charged by area and disclosed.
+    let scope = building(0);
+    let budget = (150_000 * scope.len() as i64).min(chargeable(&scope_balances(db, sys, show, &scope, today).await?));
+    if budget > 0 {
+        let u = NewFundUse { project: "1号楼屋面防水层翻新".into(), budget, house_ids: scope.clone(), emergency: None };
+        let uid = fund::apply_use(db, sys, show, &u, day(-150)).await?;
+        let vid = fund::submit_to_vote(db, sys, uid, day(-120), day(-106), day(-150)).await?;
+        report.votes += 1;
+        crate::assembly::announce(db, sys, vid, day(-140)).await?;
+        crate::assembly::open(db, sys, vid, day(-120)).await?;
+        report.ballots += demo_ballots(db, sys, vid, day(-115), Turnout { take_part: 92, agree: 88, disagree: 8, salt: 11 }, None).await?;
+        crate::assembly::close(db, sys, vid, day(-106)).await?;
+        crate::assembly::publish(db, sys, vid, day(-106)).await?;
+        // Passed with nearly every owner of the building taking part; should a small roll
+        // reject it after all, the use stays rejected.
+        if fund::decide(db, sys, uid, day(-105)).await? == wuye_domain::fund::FundUseState::Approved {
+            fund::pay(db, sys, uid, (budget * 96 / 100).max(1), "宁夏鑫盛防水工程有限公司", day(-80)).await?;
+            fund::charge(db, sys, uid, day(-80)).await?;
+            fund::disclose(db, sys, uid, day(-75)).await?;
+        }
+        report.fund_uses += 1;
+    }
+    // 2. An emergency use: an elevator trapped people; confirmed, paid, charged, disclosed.
+    let scope = building(1);
+    let budget = (40_000 * scope.len() as i64).min(chargeable(&scope_balances(db, sys, show, &scope, today).await?));
+    if budget > 0 {
+        let u = NewFundUse { project: "2号楼电梯困人故障抢修（更换曳引机制动器）".into(), budget, house_ids: scope, emergency: Some(EmergencyKind::ElevatorFailure) };
+        let uid = fund::apply_use(db, sys, show, &u, day(-45)).await?;
+        fund::confirm_emergency(db, sys, uid, day(-45)).await?;
+        fund::pay(db, sys, uid, budget, "银川市特种设备维保有限公司", day(-43)).await?;
+        fund::charge(db, sys, uid, day(-43)).await?;
+        fund::disclose(db, sys, uid, day(-40)).await?;
+        report.fund_uses += 1;
+    }
+    // 3. In voting: the owners of the building are voting now.
+    let scope = building(2);
+    let u = NewFundUse { project: "3号楼外墙保温层脱落隐患修缮".into(), budget: 60_000 * scope.len() as i64, house_ids: scope, emergency: None };
+    let uid = fund::apply_use(db, sys, show, &u, day(-30)).await?;
+    let vid = fund::submit_to_vote(db, sys, uid, day(-5), day(9), day(-30)).await?;
+    report.votes += 1;
+    crate::assembly::announce(db, sys, vid, day(-22)).await?;
+    crate::assembly::open(db, sys, vid, day(-5)).await?;
+    report.ballots += demo_ballots(db, sys, vid, day(-4), Turnout { take_part: 35, agree: 80, disagree: 15, salt: 12 }, demo_owner).await?;
+    report.fund_uses += 1;
+    // 4. Applied for a few days ago.
+    let scope = building(3);
+    let u = NewFundUse { project: "小区雨污管网疏通及检查井更换".into(), budget: 20_000 * scope.len() as i64, house_ids: scope, emergency: None };
+    fund::apply_use(db, sys, show, &u, day(-3)).await?;
+    report.fund_uses += 1;
+
+    // Votes of the showcase estate in every state.
+    let m = |k: MatterKind, s: &str| (k, s.to_string());
+    let passed = Turnout { take_part: 90, agree: 85, disagree: 10, salt: 21 };
+    demo_vote(db, sys, show, "关于续聘物业服务企业及修订管理规约的表决",
+        vec![m(MatterKind::HireManager, "续聘现物业服务企业，服务期三年，收费标准不变"), m(MatterKind::Covenant, "修订管理规约第十二条（电动自行车停放与充电管理）")],
+        today, -200, Stage::Published, passed, None, &mut report).await?;
+    demo_vote(db, sys, show, "关于续筹住宅专项维修资金的表决",
+        vec![m(MatterKind::RaiseFund, "分户账余额不足首期缴存额 30% 的业主按首期缴存额补足续筹")],
+        today, -70, Stage::Published, Turnout { take_part: 45, agree: 70, disagree: 25, salt: 22 }, None, &mut report).await?;
+    demo_vote(db, sys, show, "关于利用共有部分建设电动汽车充电桩的表决",
+        vec![m(MatterKind::ChangeCommonUse, "在地面停车区建设 20 个电动汽车充电车位，收益归全体业主共有")],
+        today, -3, Stage::Open, Turnout { take_part: 30, agree: 75, disagree: 15, salt: 23 }, demo_owner, &mut report).await?;
+    demo_vote(db, sys, show, "关于选举第二届业主委员会的表决",
+        vec![m(MatterKind::ElectCommittee, "选举第二届业主委员会委员 7 名（候选人名单见公告）")],
+        today, 17, Stage::Announced, passed, None, &mut report).await?;
+    demo_vote(db, sys, show, "关于制定业主大会议事规则的表决",
+        vec![m(MatterKind::RulesOfProcedure, "制定业主大会议事规则（草案见附件）")],
+        today, 40, Stage::Draft, passed, None, &mut report).await?;
+
+    // Four small estates of other counties: passed, rejected, open, announced.
+    let mut counties: HashSet<String> = estates.iter().filter(|e| e.0 == show).map(|e| e.2[..6].to_string()).collect();
+    let mut small: Vec<&(i64, i64, String)> = estates.iter().filter(|e| e.0 != show).collect();
+    small.sort_by_key(|e| (e.1, e.0));
+    let mut picked = Vec::new();
+    for e in small {
+        if picked.len() < 4 && counties.insert(e.2[..6].to_string()) {
+            picked.push(e.0);
+        }
+    }
+    let plans = [
+        (Stage::Published, -90, passed, "关于选聘物业服务企业的表决"),
+        (Stage::Published, -40, Turnout { take_part: 85, agree: 30, disagree: 60, salt: 31 }, "关于调整物业服务收费标准的表决"),
+        (Stage::Open, -2, Turnout { take_part: 40, agree: 70, disagree: 20, salt: 32 }, "关于更换业主委员会成员的表决"),
+        (Stage::Announced, 20, passed, "关于公共收益使用方案的表决"),
+    ];
+    for (eid, (stage, opens, turnout, title)) in picked.into_iter().zip(plans) {
+        let kind = if title.contains("选聘") || title.contains("收费") { MatterKind::HireManager } else if title.contains("业主委员会") { MatterKind::ElectCommittee } else { MatterKind::OtherMajor };
+        demo_vote(db, sys, eid, title, vec![m(kind, title.trim_start_matches("关于").trim_end_matches("的表决"))], today, opens, stage, turnout, None, &mut report).await?;
+    }
+    Ok(report)
+}
+
 /// Password of every demo account (demo databases only).
 pub const DEMO_PASSWORD: &str = "demo-2026-wuye";
 
 /// Creates one demo user per role on the generated data (once): the province regulator,
 /// a county regulator, a street office, a department, an enterprise manager and staff, a
 /// committee member, an owner, a utility operator and a mediator. Returns
-/// `(login, role, scope)` of the users created.
+/// `(login, role, scope)` of the users created. The committee member and the owner are
+/// bound to the [`showcase_estate`] as of today (UTC); see [`demo_users_on`].
 pub async fn demo_users(db: &Db) -> Result<Vec<(String, String, String)>> {
+    demo_users_on(db, chrono::Utc::now().date_naive()).await
+}
+
+/// [`demo_users`] with the committee member and the owner bound to the
+/// [`showcase_estate`] as of `day`: pass the day given to [`write_assembly_and_fund`], so
+/// that they see the demo's votes and fund uses.
+pub async fn demo_users_on(db: &Db, day: NaiveDate) -> Result<Vec<(String, String, String)>> {
     use wuye_domain::account::{Role, Scope};
     if crate::account::find_user(db, "demo-admin").await?.is_some() {
         return Ok(Vec::new());
     }
     let sys = crate::access::Access::system("demo");
     // A covered estate in 兴庆区 if there is one, with its enterprise and an owner.
-    let pick: Option<(i64, i64, String)> = on!(db, p => sqlx::query_as(
-        "SELECT e.id, c.enterprise_id, e.region_code FROM estates e JOIN service_contracts c ON c.estate_id = e.id
-         WHERE c.start_date <= $1 AND (c.end_date IS NULL OR c.end_date >= $1) ORDER BY CASE WHEN e.region_code LIKE '640104%' THEN 0 ELSE 1 END, e.id LIMIT 1")
-        .bind(chrono::Utc::now().date_naive()).fetch_optional(p).await)?;
+    let pick = showcase_estate(db, day).await?;
     let Some((estate, firm, code)) = pick else { return Ok(Vec::new()) };
     let owner: Option<i64> = on!(db, p => sqlx::query_scalar(
         "SELECT w.owner_id FROM ownerships w JOIN houses h ON h.id = w.house_id WHERE h.estate_id = $1 ORDER BY w.owner_id LIMIT 1")

@@ -219,6 +219,66 @@ pub async fn deposit(db: &Db, a: &Access, house_id: i64, amount: i64, payer: &st
     })
 }
 
+/// Records many deposits to household accounts of one estate in one transaction:
+/// `(house id, amount > 0 fen, payer)` each, all dated `date` (a bank's batch statement,
+/// the demo). Validated in full first: nothing is written when any row is refused. The
+/// entries go in with multi-row INSERTs, the balances with `UPDATE … FROM (VALUES …)`, and
+/// one audit entry names the count and the total. Returns the number of entries.
+pub async fn deposit_many(db: &Db, a: &Access, estate_id: i64, rows: &[(i64, i64, String)], date: NaiveDate) -> Result<usize> {
+    estate_in_scope(db, a, estate_id, date).await?;
+    a.require(Action::Edit, Resource::Fund)?;
+    let open: std::collections::HashSet<i64> =
+        on!(db, p => sqlx::query_scalar("SELECT house_id FROM fund_households WHERE estate_id = $1 AND closed_on IS NULL").bind(estate_id).fetch_all(p).await)?.into_iter().collect();
+    let mut errs = Vec::new();
+    for (i, (hid, amount, payer)) in rows.iter().enumerate() {
+        if !open.contains(hid) {
+            errs.push(format!("第 {} 笔：房屋 #{hid} 不在本小区或没有未销户的分户账", i + 1));
+        }
+        if *amount <= 0 {
+            errs.push(format!("第 {} 笔：缴存金额应大于 0 分，实为 {amount}", i + 1));
+        }
+        if payer.trim().is_empty() {
+            errs.push(format!("第 {} 笔：缴款人不能为空", i + 1));
+        }
+    }
+    if !errs.is_empty() {
+        return Err(StoreError::Invalid(errs.join("；")));
+    }
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let total: i64 = rows.iter().map(|r| r.1).sum();
+    // One balance change per house, also when a house has several deposits in the batch.
+    let mut per_house: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
+    for (hid, amount, _) in rows {
+        *per_house.entry(*hid).or_default() += amount;
+    }
+    let per_house: Vec<(i64, i64)> = per_house.into_iter().collect();
+    let backend = db.backend();
+    on!(db, p => {
+        let mut tx = begin_write!(db, p)?;
+        for chunk in rows.chunks(batch_rows(9)) {
+            let sql = multi_insert_for(backend, "INSERT INTO fund_entries (estate_id, house_id, kind, amount, entry_date, payer, memo, ref_type, ref_id)", 9, chunk.len());
+            let mut q = sqlx::query(dynamic(sql));
+            for (hid, amount, payer) in chunk {
+                q = q.bind(estate_id).bind(*hid).bind("deposit").bind(*amount).bind(date).bind(payer.trim()).bind("").bind("").bind(None::<i64>);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        for chunk in per_house.chunks(batch_rows(2)) {
+            let mut q = sqlx::query(dynamic(add_to_balances_sql(chunk.len())));
+            for (hid, amount) in chunk {
+                q = q.bind(*hid).bind(*amount);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        sqlx::query("UPDATE fund_accounts SET balance = balance + $1 WHERE estate_id = $2").bind(total).bind(estate_id).execute(&mut *tx).await?;
+        audit!(tx, a.actor(), "deposit_many", "fund_account", estate_id, None, Some(serde_json::json!({"entries": rows.len(), "total": total, "date": date})));
+        tx.commit().await?;
+        Ok::<usize, StoreError>(rows.len())
+    })
+}
+
 /// Allocates `total` fen of interest to an estate's open household accounts by `method`:
 /// in proportion to their balances ([`InterestMethod::ByBalance`], the default) or to
 /// their initial deposits (largest remainder; the parts sum exactly to `total`), in one

@@ -130,3 +130,65 @@ async fn a_small_province_is_plausible() {
     let total = stats::region_stats(db, &wuye_store::access::Access::system("test"), "64", today).await.unwrap().total;
     assert_eq!((total.estates, total.estates_covered), (10, 6));
 }
+
+#[tokio::test]
+async fn demo_votes_and_fund_in_every_state() {
+    let (t, _) = demo_db(3000, 2026).await;
+    let db = &t.db;
+    let today = fixture_today();
+    let started = std::time::Instant::now();
+    let r = demo::write_assembly_and_fund(db, today, &Quiet).await.unwrap();
+    eprintln!("{r} in {:?}", started.elapsed());
+    let sys = wuye_store::access::Access::system("test");
+    // Fund accounts: the showcase estate and every estate with an id divisible by 3.
+    let (show, _, _) = demo::showcase_estate(db, today).await.unwrap().unwrap();
+    assert_eq!(scalar(db, &format!("SELECT COUNT(*) FROM fund_accounts WHERE estate_id = {show}")).await, 1);
+    assert_eq!(r.fund_accounts as i64, scalar(db, "SELECT COUNT(*) FROM fund_accounts").await);
+    assert_eq!(r.fund_accounts as i64, 1 + scalar(db, &format!("SELECT COUNT(*) FROM estates WHERE id % 3 = 0 AND id <> {show}")).await);
+    assert_eq!(r.households as i64, scalar(db, "SELECT COUNT(*) FROM fund_households").await);
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM fund_rates WHERE region_prefix = '64'").await, 2);
+    // Balanced: every household and account equals its entries.
+    let (checked, bad) = wuye_store::fund::verify(db).await.unwrap();
+    assert!(bad.is_empty(), "{bad:?}");
+    assert_eq!(checked.accounts, r.fund_accounts as i64);
+    // Most paid in full, some in part, a few below the 30 % top-up line.
+    let below = scalar(db, "SELECT COUNT(*) FROM fund_households WHERE balance * 100 < initial_deposit * 30").await;
+    let full = scalar(db, "SELECT COUNT(*) FROM fund_households WHERE balance >= initial_deposit").await;
+    assert!(below >= 1 && below * 10 < r.households as i64, "{below} of {}", r.households);
+    assert!(full * 10 > r.households as i64 * 7, "{full} of {} in full", r.households);
+    // One interest allocation per account.
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'allocate_interest'").await, r.fund_accounts as i64);
+    // Fund uses in each state: disclosed (ordinary by vote, emergency), voting, applied.
+    let uses = strings(db, "SELECT path || ':' || state FROM fund_uses ORDER BY id").await;
+    assert_eq!(uses, vec!["ordinary:disclosed", "emergency:disclosed", "ordinary:voting", "ordinary:application"]);
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM fund_uses u JOIN vote_results r ON r.vote_id = u.vote_id WHERE u.state = 'disclosed' AND r.passed").await, 1);
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM fund_entries WHERE kind = 'use'").await, scalar(db, "SELECT COUNT(*) FROM fund_use_houses WHERE share IS NOT NULL AND share > 0").await);
+    // Votes in each state, on the showcase estate and on four estates of other counties.
+    let states = strings(db, "SELECT DISTINCT state FROM votes ORDER BY state").await;
+    assert_eq!(states, vec!["announced", "draft", "open", "published"]);
+    assert_eq!(strings(db, &format!("SELECT DISTINCT state FROM votes WHERE estate_id = {show} ORDER BY state")).await, states);
+    assert_eq!(r.votes as i64, scalar(db, "SELECT COUNT(*) FROM votes").await);
+    assert_eq!(r.ballots as i64, scalar(db, "SELECT COUNT(*) FROM ballots").await);
+    assert_eq!(scalar(db, "SELECT COUNT(DISTINCT e.region_code) FROM votes v JOIN estates e ON e.id = v.estate_id").await, 5);
+    let f = stats::assembly_fund_stats(db, &sys, "64", today).await.unwrap().total;
+    assert!(f.votes_passed >= 2 && f.votes_failed >= 2, "{f:?}");
+    assert_eq!(f.votes_published, 5);
+    assert_eq!(f.votes_open, 3);
+    assert_eq!((f.fund_accounts, f.fund_households, f.households_below_threshold), (r.fund_accounts as i64, r.households as i64, below));
+    assert_eq!((f.ordinary_uses, f.emergency_uses), (3, 1));
+    assert!(f.ordinary_charged > 0 && f.emergency_charged > 0);
+    assert_eq!(f.fund_balance, scalar(db, "SELECT CAST(SUM(amount) AS BIGINT) FROM fund_entries").await);
+    // The demo owner (smallest owner id of the showcase estate) is on the roll of an open
+    // vote and has not voted: they can vote online.
+    let owner = scalar(db, &format!("SELECT MIN(w.owner_id) FROM ownerships w JOIN houses h ON h.id = w.house_id WHERE h.estate_id = {show}")).await;
+    let open = format!("FROM vote_voter_owners vo JOIN votes v ON v.id = vo.vote_id WHERE v.state = 'open' AND v.estate_id = {show} AND vo.owner_id = {owner}");
+    assert!(scalar(db, &format!("SELECT COUNT(*) {open}")).await >= 1);
+    assert_eq!(scalar(db, &format!("SELECT COUNT(*) {open} AND EXISTS (SELECT 1 FROM ballots b WHERE b.vote_id = v.id AND b.voter_key = vo.voter_key)")).await, 0);
+    // The demo's committee member and owner are bound to the showcase estate and its owner.
+    demo::demo_users_on(db, today).await.unwrap();
+    let login = |name: &'static str| async move { wuye_store::account::login(db, name, demo::DEMO_PASSWORD).await.unwrap().unwrap().1.access };
+    assert!(matches!(login("demo-committee").await.scope(), wuye_domain::account::Scope::Estate(e) if *e == show));
+    assert!(matches!(login("demo-owner").await.scope(), wuye_domain::account::Scope::Owner(o) if *o == owner));
+    // Everything went through the store: audited.
+    assert!(scalar(db, "SELECT COUNT(*) FROM audit_log WHERE actor LIKE '%demo%'").await > r.ballots as i64);
+}

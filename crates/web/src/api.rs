@@ -20,7 +20,7 @@ use wuye_domain::registry::*;
 use wuye_store::import::{ImportError, ImportOptions, ImportReport, Quiet, import_file};
 use wuye_store::region::Region;
 use wuye_store::registry::{self as reg, Building, Contract, ContractFilter, ContractState, CoveredFilter, Enterprise, Estate, House, HouseFilter, ListQuery, Occupant, Owner, Page};
-use wuye_store::stats::{RegionCoverage, RegionStats};
+use wuye_store::stats::{AssemblyFundStats, RegionCoverage, RegionStats};
 use wuye_store::{region, stats};
 
 pub mod assembly;
@@ -129,6 +129,17 @@ pub async fn region_stats(State(s): State<AppState>, u: User, Path(code): Path<S
         children,
         target_percent: s.config.coverage_target_percent,
     }))
+}
+
+/// Owners' votes and the maintenance fund of a region and each child region: votes
+/// published (passed when every matter passed, else failed) and open; fund accounts, total
+/// balance in fen, open household accounts and those below 30 % of their initial deposit;
+/// fund uses by path (ordinary / emergency) with the amount charged, in fen.
+#[utoipa::path(get, path = "/api/regions/{code}/assembly-fund", tag = "regions",
+    params(("code" = String, Path, description = "Division code"), DayParam),
+    responses((status = 200, body = AssemblyFundStats), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn region_assembly_fund(State(s): State<AppState>, u: User, Path(code): Path<String>, Query(d): Query<DayParam>) -> ApiResult<Json<AssemblyFundStats>> {
+    Ok(Json(stats::assembly_fund_stats(&s.db, u.access(), &code, d.day.unwrap_or_else(|| s.today())).await?))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -762,7 +773,7 @@ pub async fn check_receipt(State(s): State<AppState>, u: User, Path((id, receipt
 #[openapi(
     info(title = "Wuye API", description = "物业 Wuye — residential property management governance platform. Money in fen, areas in hundredths of m², dates YYYY-MM-DD (Asia/Shanghai)."),
     paths(
-        get_region, region_children, region_stats,
+        get_region, region_children, region_stats, region_assembly_fund,
         list_estates, get_estate, create_estate, update_estate, estate_buildings, get_building, update_building,
         list_houses, get_house, create_house, update_house, add_house_owner, remove_house_owner,
         list_owners, get_owner, update_owner,

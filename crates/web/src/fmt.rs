@@ -34,6 +34,11 @@ pub fn yuan(f: impl Borrow<i64>) -> String {
     format_hundredths(f)
 }
 
+/// Fen as yuan with thousands separators and two decimals: 309_000_001 → "3,090,000.01".
+pub fn yuan_grouped(f: impl Borrow<i64>) -> String {
+    area(f)
+}
+
 pub fn int(n: impl Borrow<i64>) -> String {
     let n = *n.borrow();
     group_thousands(n)

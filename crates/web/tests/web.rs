@@ -221,6 +221,78 @@ async fn the_stats_api_gives_exact_figures() {
     assert_eq!(app.get("/api/regions/649999/stats").await.status, StatusCode::NOT_FOUND);
 }
 
+/// A published, passed vote in 崇安小区 (兴庆区) and its fund account: 101 paid 8 000 元 in
+/// full, 102 paid 1 000 元 of 7 240 元 (below 30 %).
+async fn assembly_fund_fixture(app: &TestApp) {
+    use std::collections::BTreeMap;
+    use wuye_domain::assembly::{Choice, MatterKind, VoterId};
+    use wuye_store::assembly::{self, Method, NewVote};
+    let db = &app.t.db;
+    let sys = wuye_store::access::Access::system("test");
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let q = |sql: &'static str| async move { wuye_store::on!(db, p => wuye_store::sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await).unwrap() };
+    let ca = q("SELECT id FROM estates WHERE name = '崇安小区'").await;
+    let v = NewVote { title: "选聘物业服务企业".into(), rule_set_code: None, opens_on: d("2026-12-14"), closes_on: d("2026-12-28"), matters: vec![(MatterKind::HireManager, "选聘".into())] };
+    let vid = assembly::create_vote(db, &sys, ca, &v, fixture_today()).await.unwrap();
+    assembly::announce(db, &sys, vid, fixture_today()).await.unwrap();
+    assembly::open(db, &sys, vid, d("2026-12-14")).await.unwrap();
+    for voter in assembly::electorate(db, &sys, vid, d("2026-12-14")).await.unwrap().voters.iter().map(|v| v.id).collect::<Vec<VoterId>>() {
+        assembly::cast(db, &sys, vid, &Method::Paper { voter, scan: assembly::Scan { file_name: "票.pdf".into(), bytes: SCAN_PDF.to_vec() } }, &BTreeMap::from([(1, Choice::Agree)]), d("2026-12-14")).await.unwrap();
+    }
+    assembly::close(db, &sys, vid, d("2026-12-14")).await.unwrap();
+    assembly::publish(db, &sys, vid, d("2026-12-14")).await.unwrap();
+    wuye_store::fund::set_rate(db, &sys, "64", true, 8000, d("2020-01-01")).await.unwrap();
+    wuye_store::fund::set_rate(db, &sys, "64", false, 4000, d("2020-01-01")).await.unwrap();
+    wuye_store::fund::open_accounts(db, &sys, ca, d("2026-01-10")).await.unwrap();
+    let h101 = q("SELECT h.id FROM houses h JOIN estates e ON e.id = h.estate_id WHERE e.name = '崇安小区' AND h.room_no = '101'").await;
+    let h102 = q("SELECT h.id FROM houses h JOIN estates e ON e.id = h.estate_id WHERE e.name = '崇安小区' AND h.room_no = '102'").await;
+    wuye_store::fund::deposit_many(db, &sys, ca, &[(h101, 800_000, "杨芳".into()), (h102, 100_000, "李强".into())], d("2026-02-01")).await.unwrap();
+}
+
+#[tokio::test]
+async fn assembly_fund_figures_by_region_and_scope() {
+    let app = TestApp::new().await;
+    assembly_fund_fixture(&app).await;
+    let sys = wuye_store::access::Access::system("test");
+    let region = |c: &str| wuye_domain::account::Scope::Region(wuye_domain::region::RegionCode::parse(c).unwrap());
+    wuye_store::account::create_user(&app.t.db, &sys, "reg_nx", "自治区住建厅", FIXTURE_PASSWORD, &[(wuye_domain::account::Role::Regulator, region("64"), String::new())], false).await.unwrap();
+    let province = app.login("reg_nx").await;
+    let r = app.get_as(&province, "/api/regions/64/assembly-fund").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    let t = &v["total"];
+    assert_eq!((t["votes_published"].as_i64(), t["votes_passed"].as_i64(), t["votes_failed"].as_i64(), t["votes_open"].as_i64()), (Some(1), Some(1), Some(0), Some(0)));
+    // Four household accounts, 900 000 fen; 102 (1 000 of 7 240 元) and the two unpaid are below 30 %.
+    assert_eq!((t["fund_accounts"].as_i64(), t["fund_balance"].as_i64(), t["fund_households"].as_i64(), t["households_below_threshold"].as_i64()), (Some(1), Some(900_000), Some(4), Some(3)));
+    assert_eq!(v["children"].as_array().unwrap().len(), 5);
+    assert_eq!(v["children"][0]["code"], "640100000000");
+    assert_eq!(v["children"][0]["fund_balance"], 900_000);
+    assert_eq!(v["children"][1]["fund_balance"], 0);
+    let county = app.get_as(&province, "/api/regions/640104/assembly-fund").await.json();
+    let xq = county["children"].as_array().unwrap().iter().find(|c| c["code"] == "640104001000").unwrap();
+    assert_eq!((xq["votes_passed"].as_i64(), xq["fund_balance"].as_i64()), (Some(1), Some(900_000)));
+    // A county regulator: its county, not another one, not the province.
+    let reg = app.login("reg_xq").await;
+    assert_eq!(app.get_as(&reg, "/api/regions/640104/assembly-fund").await.json()["total"]["fund_balance"], 900_000);
+    assert_eq!(app.get_as(&reg, "/api/regions/640106/assembly-fund").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get_as(&reg, "/api/regions/64/assembly-fund").await.status, StatusCode::NOT_FOUND);
+    // A department sees coverage but not votes and the fund.
+    let dept = app.login("dept_jf").await;
+    assert_eq!(app.get_as(&dept, "/api/regions/640106/assembly-fund").await.status, StatusCode::FORBIDDEN);
+    assert!(!app.get_as(&dept, "/").await.text().contains("业主大会与维修资金"));
+    // The dashboard's second table, with drill-down links, and its export.
+    let html = app.get_as(&province, "/?region=64").await.text();
+    assert!(html.contains("业主大会与维修资金") && html.contains("9,000.00") && html.contains("href=\"/?region=640100000000\""), "{html}");
+    assert!(html.contains("/export/assembly-fund.xlsx?region=640000000000"));
+    let r = app.get_as(&province, "/export/assembly-fund.xlsx?region=64").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let t = wuye_ledger::read_table(&r.bytes, "业主大会与维修资金").unwrap();
+    assert_eq!(t.rows.len(), 6, "5 cities and the total");
+    let csv = app.get_as(&reg, "/export/assembly-fund.csv?region=640104").await.text();
+    assert!(csv.contains("9000.00") && csv.contains("兴庆区 合计"), "{csv}");
+    assert_eq!(app.get_as(&reg, "/export/assembly-fund.csv?region=640106").await.status, StatusCode::NOT_FOUND);
+}
+
 #[tokio::test]
 async fn api_creates_and_refuses_with_clear_errors() {
     let app = TestApp::new().await;
@@ -588,7 +660,7 @@ async fn isolation_every_route_every_role() {
                 continue;
             }
             let variants: Vec<&str> = if path.contains("{file}") {
-                vec!["estates.csv", "houses.csv", "enterprises.csv", "contracts.csv", "coverage.csv"]
+                vec!["estates.csv", "houses.csv", "enterprises.csv", "contracts.csv", "coverage.csv", "assembly-fund.csv"]
             } else {
                 vec![""]
             };

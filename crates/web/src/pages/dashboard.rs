@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use wuye_domain::coverage::{Coverage, Ratio};
 use wuye_store::registry::{Estate, ListQuery};
+use wuye_store::stats::AssemblyFund;
 use wuye_store::{region, registry, stats};
 
 #[derive(Debug, Deserialize)]
@@ -42,6 +43,47 @@ pub struct ChildRow {
     pub rates: Vec<RateCell>,
 }
 
+/// One row of the votes and fund table: counts grouped, money in yuan with two decimals.
+pub struct FundRow {
+    pub name: String,
+    pub href: String,
+    pub muted: bool,
+    pub votes_published: String,
+    pub votes_passed: String,
+    pub votes_failed: String,
+    pub votes_open: String,
+    pub fund_accounts: String,
+    pub fund_balance: String,
+    pub fund_households: String,
+    pub households_below: String,
+    pub ordinary_uses: String,
+    pub ordinary_charged: String,
+    pub emergency_uses: String,
+    pub emergency_charged: String,
+}
+
+impl FundRow {
+    fn new(name: String, href: String, f: &AssemblyFund) -> FundRow {
+        FundRow {
+            name,
+            href,
+            muted: *f == AssemblyFund::default(),
+            votes_published: fmt::int(f.votes_published),
+            votes_passed: fmt::int(f.votes_passed),
+            votes_failed: fmt::int(f.votes_failed),
+            votes_open: fmt::int(f.votes_open),
+            fund_accounts: fmt::int(f.fund_accounts),
+            fund_balance: fmt::yuan_grouped(f.fund_balance),
+            fund_households: fmt::int(f.fund_households),
+            households_below: fmt::int(f.households_below_threshold),
+            ordinary_uses: fmt::int(f.ordinary_uses),
+            ordinary_charged: fmt::yuan_grouped(f.ordinary_charged),
+            emergency_uses: fmt::int(f.emergency_uses),
+            emergency_charged: fmt::yuan_grouped(f.emergency_charged),
+        }
+    }
+}
+
 pub struct BasisTab {
     pub label: &'static str,
     pub href: String,
@@ -67,6 +109,8 @@ pub struct DashboardPage {
     pub chart_empty: bool,
     pub bases: Vec<BasisTab>,
     pub rows: Vec<ChildRow>,
+    /// The votes and fund table (roles that view votes and the fund): children, total.
+    pub fund_rows: Option<(Vec<FundRow>, FundRow)>,
     pub show_estates: bool,
     pub estates: Vec<Estate>,
 }
@@ -147,6 +191,13 @@ pub async fn page(State(state): State<AppState>, UiLang(lang): UiLang, u: User, 
         .into_iter()
         .map(|(label, key)| BasisTab { label, href: format!("/?region={}&basis={key}", region.code), active: basis == key })
         .collect();
+    let fund_rows = if may_see_assembly_fund(u.access()) {
+        let f = stats::assembly_fund_stats(&state.db, u.access(), &region.code, today).await?;
+        let rows = f.children.iter().map(|ch| FundRow::new(ch.name.clone(), format!("/?region={}", ch.code), &ch.figures)).collect();
+        Some((rows, FundRow::new(lang.t("合计").to_string(), String::new(), &f.total)))
+    } else {
+        None
+    };
     let has_children = !s.children.is_empty();
     let show_estates = region.level == "community" || region.level == "street";
     let estates = if show_estates {
@@ -171,6 +222,7 @@ pub async fn page(State(state): State<AppState>, UiLang(lang): UiLang, u: User, 
         chart,
         bases,
         rows,
+        fund_rows,
         show_estates,
         estates,
         region,
@@ -208,6 +260,46 @@ pub async fn export(State(state): State<AppState>, u: User, axum::extract::Path(
     rows.push(row(&region.code, &format!("{} 合计", region.name), &s.total));
     let name = format!("覆盖率-{}-{}", region.name, today);
     file_response(&file, &name, "覆盖率", &headers, rows)
+}
+
+/// Whether the caller sees the votes and fund figures (dashboard, votes and fund).
+pub fn may_see_assembly_fund(a: &wuye_store::access::Access) -> bool {
+    use wuye_domain::account::{Action, Resource};
+    [Resource::Dashboard, Resource::Vote, Resource::Fund].into_iter().all(|r| a.can(Action::View, r))
+}
+
+/// The votes and fund table of a region's children as xlsx or csv (same figures as the
+/// page; money in yuan with two decimals).
+pub async fn export_assembly_fund(State(state): State<AppState>, u: User, axum::extract::Path(file): axum::extract::Path<String>, Query(q): Query<DashQuery>) -> Result<Response, PageError> {
+    let today = state.today();
+    let region = focus_region(&state, u.access(), q.region.as_deref()).await?;
+    let s = stats::assembly_fund_stats(&state.db, u.access(), &region.code, today).await?;
+    let headers = [
+        "区划代码", "区域", "已公布表决", "通过", "未通过", "进行中表决", "维修资金账户", "资金余额(元)", "分户账", "低于首期30%分户", "一般使用(项)", "一般使用列支(元)", "紧急使用(项)", "紧急使用列支(元)",
+    ];
+    use wuye_ledger::Out;
+    let row = |code: &str, name: &str, f: &AssemblyFund| -> Vec<Out> {
+        vec![
+            Out::from(code),
+            Out::from(name),
+            Out::Int(f.votes_published),
+            Out::Int(f.votes_passed),
+            Out::Int(f.votes_failed),
+            Out::Int(f.votes_open),
+            Out::Int(f.fund_accounts),
+            Out::Hundredths(f.fund_balance),
+            Out::Int(f.fund_households),
+            Out::Int(f.households_below_threshold),
+            Out::Int(f.ordinary_uses),
+            Out::Hundredths(f.ordinary_charged),
+            Out::Int(f.emergency_uses),
+            Out::Hundredths(f.emergency_charged),
+        ]
+    };
+    let mut rows: Vec<Vec<Out>> = s.children.iter().map(|c| row(&c.code, &c.name, &c.figures)).collect();
+    rows.push(row(&region.code, &format!("{} 合计", region.name), &s.total));
+    let name = format!("业主大会与维修资金-{}-{}", region.name, today);
+    file_response(&file, &name, "业主大会与维修资金", &headers, rows)
 }
 
 /// Answers `xxx.xlsx` or `xxx.csv` with the rows, as an attachment named `name`.
