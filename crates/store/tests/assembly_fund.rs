@@ -284,10 +284,15 @@ async fn a_thousand_concurrent_ballots_count_exactly() {
         }
         jobs.push((voter, c));
     }
+    // All 1000 are spawned at once; at most 64 wait on the pool at a time, so that a loaded
+    // machine does not turn the pool's acquire timeout (5 s on PostgreSQL) into a failure.
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(64));
     let mut handles = Vec::new();
     for (voter, c) in jobs {
         let db = db.clone();
+        let gate = gate.clone();
         handles.push(tokio::spawn(async move {
+            let _permit = gate.acquire_owned().await.expect("semaphore");
             let method = if voter == VoterId::Developer { Method::Paper { voter, scan: scan() } } else { Method::Proxy { voter, authorisation: "书面委托".into() } };
             assembly::cast(&db, &Access::system("test"), vid, &method, &c, opens).await
         }));
