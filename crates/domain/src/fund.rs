@@ -133,10 +133,11 @@ impl Default for InterestMethod {
 }
 
 impl InterestMethod {
-    /// The memo written on each interest entry: which method split it, and that the method
-    /// is to be confirmed locally (rules.md §2.3 \[U\]).
+    /// The memo written on each interest entry: which method split it. Kept short, as it is
+    /// written once per household (a million rows per run at province scale); that the method
+    /// awaits local confirmation (rules.md §2.3 \[U\]) is said where it is chosen.
     pub fn memo(self) -> String {
-        format!("{}分配利息（分摊方法待当地确认）", self.label_zh())
+        format!("{}分配利息", self.label_zh())
     }
 }
 
@@ -308,7 +309,7 @@ mod interest_tests {
         assert_eq!(split_interest(10, InterestMethod::ByBalance, &[0, 0], &[1, 1]), Err(FundError::AllZeroWeights { total: 10 }));
         assert_eq!(split_interest(10, InterestMethod::ByBalance, &[1], &[1, 1]), Err(FundError::NoWeights));
         assert_eq!(InterestMethod::parse("按首期缴存额比例"), Some(InterestMethod::ByInitialDeposit));
-        assert_eq!(InterestMethod::ByBalance.memo(), "按分户账余额比例分配利息（分摊方法待当地确认）");
+        assert_eq!(InterestMethod::ByBalance.memo(), "按分户账余额比例分配利息");
         assert_eq!(InterestMethod::ByInitialDeposit.code(), "by_initial_deposit");
     }
 }

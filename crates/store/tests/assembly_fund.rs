@@ -436,7 +436,7 @@ async fn interest_by_initial_deposit_in_exact_fen() {
     assert_eq!(parts, hs.iter().map(|h| h.house_id).zip([29_369, 26_578, 35_242, 8_811]).collect::<Vec<_>>());
     assert_eq!(fund::account_balance(db, &sys(), ca, today).await.unwrap(), 100_000);
     let memos: Vec<String> = on!(db, p => sqlx::query_scalar("SELECT DISTINCT memo FROM fund_entries WHERE kind = 'interest'").fetch_all(p).await).unwrap();
-    assert_eq!(memos, vec!["按首期缴存额比例分配利息（分摊方法待当地确认）".to_string()]);
+    assert_eq!(memos, vec!["按首期缴存额比例分配利息".to_string()]);
     // Now by balance, on the balances just credited: 3 fen → 1/1/1/0 by largest remainder.
     let parts = fund::allocate_interest(db, &sys(), ca, 3, InterestMethod::ByBalance, d("2026-07-01")).await.unwrap();
     assert_eq!(parts.iter().map(|p| p.1).collect::<Vec<_>>(), vec![1, 1, 1, 0]);
