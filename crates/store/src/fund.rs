@@ -989,10 +989,14 @@ pub async fn use_house_rows(db: &Db, a: &Access, id: i64, today: NaiveDate) -> R
 /// The open household accounts of an estate in the given buildings (all buildings when
 /// empty), by house id: the charging scope of a fund use drawn per building.
 pub async fn scope_houses(db: &Db, a: &Access, estate_id: i64, building_ids: &[i64], today: NaiveDate) -> Result<Vec<i64>> {
+    Ok(open_households_by_building(db, a, estate_id, today).await?.into_iter().filter(|(_, b)| building_ids.is_empty() || building_ids.contains(b)).map(|(h, _)| h).collect())
+}
+
+/// `(house id, building id)` of every open household account of an estate, by house id.
+pub async fn open_households_by_building(db: &Db, a: &Access, estate_id: i64, today: NaiveDate) -> Result<Vec<(i64, i64)>> {
     estate_in_scope(db, a, estate_id, today).await?;
     a.require(Action::View, Resource::Fund)?;
-    let rows: Vec<(i64, i64)> = on!(db, p => sqlx::query_as(
+    Ok(on!(db, p => sqlx::query_as(
         "SELECT f.house_id, h.building_id FROM fund_households f JOIN houses h ON h.id = f.house_id WHERE f.estate_id = $1 AND f.closed_on IS NULL ORDER BY f.house_id")
-        .bind(estate_id).fetch_all(p).await)?;
-    Ok(rows.into_iter().filter(|(_, b)| building_ids.is_empty() || building_ids.contains(b)).map(|(h, _)| h).collect())
+        .bind(estate_id).fetch_all(p).await)?)
 }

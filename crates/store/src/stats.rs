@@ -75,11 +75,10 @@ fn to_cov(a: &Agg) -> Coverage {
     }
 }
 
-/// Figures for `code` (any level) and its children as of `day`, over the estates the
-/// caller reaches. Errors: [`StoreError::NotFound`] for an unknown code or one outside the
-/// caller's region.
-pub async fn region_stats(db: &Db, a: &Access, code: &str, day: NaiveDate) -> Result<RegionStats> {
-    a.require(Action::View, Resource::Dashboard)?;
+/// The region `code` if the caller's figures reach it, its children, and the length of the
+/// code prefix that groups estates by child. Errors: NotFound for an unknown code or one
+/// outside the caller's region.
+async fn reachable_region(db: &Db, a: &Access, code: &str) -> Result<(Region, Vec<Region>, usize)> {
     let region = region::get(db, code).await?.ok_or(StoreError::NotFound)?;
     if !a.reaches_region(&region.code) {
         return Err(StoreError::NotFound);
@@ -87,6 +86,15 @@ pub async fn region_stats(db: &Db, a: &Access, code: &str, day: NaiveDate) -> Re
     let rc = RegionCode::parse(&region.code).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let children = region::children(db, &region.code).await?;
     let group_len = rc.level().child().map(|l| l.prefix_len()).unwrap_or(12);
+    Ok((region, children, group_len))
+}
+
+/// Figures for `code` (any level) and its children as of `day`, over the estates the
+/// caller reaches. Errors: [`StoreError::NotFound`] for an unknown code or one outside the
+/// caller's region.
+pub async fn region_stats(db: &Db, a: &Access, code: &str, day: NaiveDate) -> Result<RegionStats> {
+    a.require(Action::View, Resource::Dashboard)?;
+    let (region, children, group_len) = reachable_region(db, a, code).await?;
     let aggs = aggregate(db, a, &region.prefix, group_len, day).await?;
     let mut total = Coverage::default();
     let mut by_key = std::collections::HashMap::new();
@@ -246,13 +254,7 @@ pub async fn assembly_fund_stats(db: &Db, a: &Access, code: &str, day: NaiveDate
     a.require(Action::View, Resource::Dashboard)?;
     a.require(Action::View, Resource::Vote)?;
     a.require(Action::View, Resource::Fund)?;
-    let region = region::get(db, code).await?.ok_or(StoreError::NotFound)?;
-    if !a.reaches_region(&region.code) {
-        return Err(StoreError::NotFound);
-    }
-    let rc = RegionCode::parse(&region.code).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    let children = region::children(db, &region.code).await?;
-    let group_len = rc.level().child().map(|l| l.prefix_len()).unwrap_or(12);
+    let (region, children, group_len) = reachable_region(db, a, code).await?;
     let mut by_key = aggregate_assembly_fund(db, a, &region.prefix, group_len, day).await?;
     let mut total = AssemblyFund::default();
     for f in by_key.values() {
