@@ -4,6 +4,8 @@
 pub mod account;
 pub mod assembly;
 pub mod audit;
+pub mod calendar;
+pub mod cases;
 pub mod coverage;
 pub mod fund;
 pub mod ids;
