@@ -229,6 +229,11 @@ pub enum Resource {
     /// keeps the ledger: accounts, deposits, interest, transfers, refunds (the housing
     /// authority).
     Fund,
+    /// Cases: joint-conference matters, law-enforcement referrals, dispute mediation.
+    /// `View` reads the cases the scope reaches; `Create` opens one (dispatches a matter,
+    /// reports a violation, applies for mediation); steps are decided by membership of
+    /// the holding or supervising organisation (the store checks it).
+    Case,
 }
 
 /// What is done.
@@ -259,28 +264,31 @@ pub fn allows(role: Role, action: Action, res: Resource) -> bool {
             // A street office or community views votes and fund use in its region, and
             // confirms emergency uses (checked by the store on the role itself).
             Vote | Fund => matches!(action, View | Export),
-            Dashboard | Estate | House | Owner => true,
+            Dashboard | Estate | House | Owner | Case => true,
             Enterprise | Contract => matches!(action, View | Export),
             Import => matches!(action, View | Create),
             User | Audit => false,
         },
-        Role::Department => matches!((res, action), (Dashboard | Estate | Enterprise, View)),
+        Role::Department => matches!((res, action), (Dashboard | Estate | Enterprise, View) | (Case, View | Edit | Export)),
         Role::EnterpriseManager | Role::EnterpriseStaff => match res {
             Estate | Contract => matches!(action, View | Export),
             House | Owner => true,
             Enterprise => action == View || (role == Role::EnterpriseManager && action == Edit),
             Import => matches!(action, View | Create),
             Fund => action == View,
+            Case => matches!(action, View | Create),
             Dashboard | User | Audit | Vote => false,
         },
         Role::Committee => match res {
             Estate | House | Owner | Enterprise | Contract => matches!(action, View | Export),
             Vote => true,
             Fund => matches!(action, View | Export | Create),
+            Case => matches!(action, View | Create),
             _ => false,
         },
-        Role::Owner => matches!((res, action), (Estate | House | Owner | Enterprise | Contract | Vote | Fund, View)),
-        Role::Utility | Role::Mediator => false,
+        Role::Owner => matches!((res, action), (Estate | House | Owner | Enterprise | Contract | Vote | Fund, View) | (Case, View | Create)),
+        Role::Utility => matches!((res, action), (Case, View | Create)),
+        Role::Mediator => matches!((res, action), (Case, View | Edit | Export)),
     }
 }
 

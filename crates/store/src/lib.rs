@@ -7,6 +7,7 @@ pub mod access;
 pub mod account;
 pub mod assembly;
 pub mod audit;
+pub mod cases;
 pub mod cache;
 pub mod db;
 pub mod demo;
