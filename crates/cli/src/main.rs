@@ -298,6 +298,10 @@ async fn run(cli: Cli) -> Result<()> {
             }
             if demo {
                 demo_users(&db).await?;
+                let r = wuye_store::demo::write_cases(&db, today(), &bar()).await?;
+                if r.organisations > 0 {
+                    eprintln!("{r}");
+                }
             }
             first_admin(&db).await?;
             let state = wuye_web::AppState::new(db, settings.web());
@@ -387,6 +391,7 @@ async fn run(cli: Cli) -> Result<()> {
             let r = wuye_store::demo::write_assembly_and_fund(&db, today(), &bar()).await?;
             println!("{r}");
             demo_users(&db).await?;
+            println!("{}", wuye_store::demo::write_cases(&db, today(), &bar()).await?);
         }
         Cmd::Bench { which } => bench::run(which, &cli.data_dir).await?,
         Cmd::User { cmd } => {

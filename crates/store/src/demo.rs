@@ -1416,3 +1416,259 @@ pub async fn demo_users_on(db: &Db, day: NaiveDate) -> Result<Vec<(String, Strin
     }
     Ok(out)
 }
+
+/// What [`write_cases`] wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CasesReport {
+    pub organisations: u64,
+    pub meetings: u64,
+    pub matters: u64,
+    pub referrals: u64,
+    pub disputes: u64,
+}
+
+impl std::fmt::Display for CasesReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "案件办理: 部门与调解组织 {}，联席会议 {}，事项 {}，执法移交 {}，纠纷调解 {}", self.organisations, self.meetings, self.matters, self.referrals, self.disputes)
+    }
+}
+
+/// The name of a county department of `kind` in a county called `county`.
+fn department_name(county: &str, kind: &str) -> String {
+    let suffix = match kind {
+        "housing" => "住房和城乡建设局",
+        "urban_management" => "综合执法局",
+        "planning" => "自然资源局",
+        "greening" => "园林管理局",
+        "police" => "公安分局",
+        "environment" => "生态环境分局",
+        "civil_affairs" => "民政局",
+        "pricing" => "发展和改革局",
+        "finance" => "财政局",
+        "market_regulation" => "市场监督管理局",
+        "work_safety" => "应急管理局",
+        "fire_rescue" => "消防救援大队",
+        other => other,
+    };
+    format!("{county}{suffix}")
+}
+
+/// The joint conference and mediation of the demo, as of `today`:
+/// - every county of Ningxia gets its housing department and the eleven departments of the
+///   joint conference; every street with an estate gets its street office and a people's
+///   mediation committee;
+/// - the demo users join them: demo-county the housing department of the showcase county,
+///   demo-dept its urban management, demo-street and demo-mediator the showcase street's
+///   office and mediation committee (call after [`demo_users_on`]);
+/// - a meeting of the showcase county with matters in every state (one returned and
+///   re-dispatched, one overdue and escalated), referrals and disputes in every state on
+///   the showcase estate (one agreement with its judicial-confirmation date), and matters
+///   in four other counties for the dashboard.
+///
+/// Every case goes through the case engine as its actors would, on the days they would.
+/// Does nothing when organisations exist already.
+pub async fn write_cases(db: &Db, today: NaiveDate, progress: &dyn Progress) -> Result<CasesReport> {
+    use crate::cases::{self, AgreementInput, NewCase, NewMeeting, Party, StepInput, Upload};
+    use chrono::Days;
+    use wuye_domain::cases::DEPARTMENT_KINDS;
+    let mut r = CasesReport::default();
+    if count(db, "organisations").await? > 0 {
+        return Ok(r);
+    }
+    let sys = crate::access::Access::system("demo");
+    let Some((estate, firm, code)) = showcase_estate(db, today).await? else { return Ok(r) };
+    let counties: Vec<(String, String)> = on!(db, p => sqlx::query_as("SELECT code, name FROM regions WHERE level = 'county' ORDER BY code").fetch_all(p).await)?;
+    let streets: Vec<(String, String)> = on!(db, p => sqlx::query_as(
+        "SELECT DISTINCT s.code, s.name FROM regions s JOIN estates e ON e.region_code LIKE s.prefix || '%' WHERE s.level = 'street' ORDER BY s.code").fetch_all(p).await)?;
+    progress.phase("部门与调解组织", (counties.len() * 12 + streets.len() * 2) as u64);
+    let mut orgs: HashMap<(String, String), i64> = HashMap::new();
+    for (c, name) in &counties {
+        for (kind, _) in DEPARTMENT_KINDS.iter().filter(|(k, _)| *k != "street") {
+            let id = cases::create_organisation(db, &sys, kind, &department_name(name, kind), c, "").await?;
+            orgs.insert((c.clone(), kind.to_string()), id);
+            r.organisations += 1;
+            progress.inc(1);
+        }
+    }
+    for (s, name) in &streets {
+        let office = if name.ends_with("街道") { format!("{name}办事处") } else { format!("{name}人民政府") };
+        orgs.insert((s.clone(), "street".into()), cases::create_organisation(db, &sys, "street", &office, s, "").await?);
+        orgs.insert((s.clone(), "mediation".into()), cases::create_organisation(db, &sys, "mediation", &format!("{name}人民调解委员会"), s, "").await?);
+        r.organisations += 2;
+        progress.inc(2);
+    }
+    let county = format!("{:0<12}", &code[..6]);
+    let street = format!("{:0<12}", &code[..9]);
+    let org = |region: &str, kind: &str| orgs.get(&(region.to_string(), kind.to_string())).copied();
+    let (Some(housing), Some(urban), Some(police), Some(fire), Some(market)) =
+        (org(&county, "housing"), org(&county, "urban_management"), org(&county, "police"), org(&county, "fire_rescue"), org(&county, "market_regulation"))
+    else {
+        return Ok(r);
+    };
+    for (o, user) in [(Some(housing), "demo-county"), (Some(urban), "demo-dept"), (org(&street, "street"), "demo-street"), (org(&street, "mediation"), "demo-mediator")] {
+        if let Some(o) = o
+            && crate::account::find_user(db, user).await?.is_some()
+        {
+            cases::add_member(db, &sys, o, user).await?;
+        }
+    }
+    let day = |n: u64| today.checked_sub_days(Days::new(n)).unwrap_or(today);
+    let later = |n: u64| today.checked_add_days(Days::new(n)).unwrap_or(today);
+    let step = |action: &str, note: &str| StepInput { action: action.into(), note: note.into(), ..Default::default() };
+    let photo = || Upload { file_name: "现场照片.png".into(), bytes: DEMO_PNG.to_vec() };
+    let pdf = |name: &str| Upload { file_name: name.into(), bytes: DEMO_SCAN.to_vec() };
+
+    // The showcase county's joint conference.
+    progress.phase("联席会议与案件", 20);
+    let attendees = [urban, police, fire, market].into_iter().map(|o| (o, "分管负责同志".to_string())).chain(org(&street, "street").map(|o| (o, "副主任".to_string()))).collect();
+    let meeting = cases::create_meeting(db, &sys, &NewMeeting {
+        convener_org_id: housing,
+        title: "住宅小区物业管理联席会议（第四季度）".into(),
+        held_on: day(20),
+        place: "区住建局三楼会议室".into(),
+        chair: "区住建局分管副局长".into(),
+        agenda: "一、通报第三季度物业投诉与隐患整改情况；二、研究小区消防通道占用、违法搭建、住改商问题；三、部署冬季供暖与安全检查".into(),
+        minutes: "会议听取了各街道关于物业管理问题的汇报，逐项研究了需要多部门协同解决的事项，形成如下决定。".into(),
+        decisions: "1. 消防通道占用问题由消防救援大队牵头、公安配合，限期清理；2. 违法搭建由综合执法局依法查处；3. 住改商问题由市场监管局核查；4. 各部门按期报结，住建局督办。".into(),
+        attendees,
+    }).await?;
+    r.meetings += 1;
+    let matter = |title: &str, holder: i64, helpers: Vec<i64>, deadline: NaiveDate| NewCase {
+        kind: "matter".into(),
+        title: title.into(),
+        description: "联席会议议定事项，请按期办理并报结。".into(),
+        meeting_id: Some(meeting),
+        supervisor_org_id: Some(housing),
+        holder_org_id: Some(holder),
+        helper_org_ids: helpers,
+        deadline: Some(deadline),
+        ..Default::default()
+    };
+    let est = Some(estate);
+    // Confirmed.
+    let mut m = matter("清理小区消防车通道占用车辆", fire, vec![police], day(5));
+    m.estate_id = est;
+    let id = cases::open(db, &sys, &m, &[], day(19)).await?;
+    cases::step(db, &sys, id, &step("accept", ""), &[], day(18)).await?;
+    cases::step(db, &sys, id, &step("progress", "已联合交警张贴告知书，约谈物业企业"), &[photo()], day(15)).await?;
+    cases::step(db, &sys, id, &step("report", "占道车辆已全部清离，施划禁停标线，设置隔离桩"), &[photo()], day(10)).await?;
+    cases::step(db, &sys, id, &step("confirm", ""), &[], day(8)).await?;
+    // In progress, due later.
+    let id = cases::open(db, &sys, &matter("查处小区内违法搭建彩钢房", urban, vec![], later(12)), &[], day(19)).await?;
+    cases::step(db, &sys, id, &step("accept", ""), &[], day(18)).await?;
+    cases::step(db, &sys, id, &step("progress", "已下达限期拆除决定书"), &[pdf("限期拆除决定书.pdf")], day(6)).await?;
+    // Waiting for the urban management department to accept (demo-dept's inbox).
+    cases::open(db, &sys, &matter("整治小区周边占道经营", urban, vec![market], later(8)), &[], day(1)).await?;
+    // Returned, re-dispatched to the market regulator, accepted.
+    let id = cases::open(db, &sys, &matter("核查小区住宅改作经营性用房", urban, vec![], later(10)), &[], day(19)).await?;
+    cases::step(db, &sys, id, &step("return", "住改商登记核查属市场监管职责，建议改派市场监督管理局"), &[], day(18)).await?;
+    let re = StepInput { action: "redispatch".into(), holder_org_id: Some(market), deadline: Some(later(10)), note: "改派市场监督管理局".into(), ..Default::default() };
+    cases::step(db, &sys, id, &re, &[], day(17)).await?;
+    cases::step(db, &sys, id, &step("accept", ""), &[], day(16)).await?;
+    // Overdue: due 10 days ago, accepted, never reported: escalated.
+    let id = cases::open(db, &sys, &matter("督促物业企业整改地下车库积水", police, vec![], day(10)), &[], day(19)).await?;
+    cases::step(db, &sys, id, &step("accept", ""), &[], day(18)).await?;
+    // Reported, waiting for the convener to confirm (demo-county's inbox).
+    let id = cases::open(db, &sys, &matter("规范小区电动自行车集中充电设施", fire, vec![], later(5)), &[], day(19)).await?;
+    cases::step(db, &sys, id, &step("accept", ""), &[], day(18)).await?;
+    cases::step(db, &sys, id, &step("report", "已督促建成集中充电车棚 2 处，配置灭火器 8 具"), &[photo()], day(2)).await?;
+    r.matters += 6;
+
+    // Referrals on the showcase estate, reported by its property company.
+    let referral = |title: &str, category: &str, desc: &str| NewCase {
+        kind: "referral".into(),
+        title: title.into(),
+        category: category.into(),
+        description: desc.into(),
+        estate_id: est,
+        ..Default::default()
+    };
+    let staff = crate::access::Access::system("demo:物业企业");
+    let _ = firm;
+    cases::open(db, &staff, &referral("地下室群租", "group_renting", "地下室被分隔为 8 间出租，住有 20 余人"), &[photo()], day(1)).await?;
+    let id = cases::open(db, &staff, &referral("一层业主占用绿地搭建阳光房", "illegal_construction", "1 号楼一层业主在公共绿地上搭建阳光房约 15 m²"), &[photo()], day(9)).await?;
+    cases::step(db, &sys, id, &StepInput { action: "refer".into(), holder_org_id: Some(urban), ..Default::default() }, &[], day(8)).await?;
+    let id = cases::open(db, &staff, &referral("消防通道被私家车长期占用", "fire_lane", "东门消防通道长期停放私家车 6 辆"), &[photo()], day(25)).await?;
+    cases::step(db, &sys, id, &StepInput { action: "refer".into(), holder_org_id: Some(fire), ..Default::default() }, &[], day(24)).await?;
+    cases::step(db, &sys, id, &step("accept", ""), &[], day(23)).await?;
+    cases::step(db, &sys, id, &step("handle", "责令车主移车，对拒不整改的 2 辆车依法处罚"), &[], day(12)).await?;
+    r.referrals += 3;
+
+    // Disputes on the showcase estate.
+    let owners: Vec<(i64, String)> = on!(db, p => sqlx::query_as(
+        "SELECT DISTINCT o.id, o.name FROM owners o JOIN ownerships w ON w.owner_id = o.id JOIN houses h ON h.id = w.house_id WHERE h.estate_id = $1 ORDER BY o.id LIMIT 6")
+        .bind(estate).fetch_all(p).await)?;
+    let firm_name: String = on!(db, p => sqlx::query_scalar("SELECT name FROM enterprises WHERE id = $1").bind(firm).fetch_one(p).await)?;
+    if owners.len() >= 4 {
+        let owner = |i: usize, side: &str| Party { side: side.into(), party_kind: "owner".into(), name: owners[i].1.clone(), owner_id: Some(owners[i].0), ..Default::default() };
+        let company = || Party { side: "respondent".into(), party_kind: "enterprise".into(), name: firm_name.clone(), enterprise_id: Some(firm), ..Default::default() };
+        let dispute = |title: &str, category: &str, desc: &str, parties: Vec<Party>| NewCase {
+            kind: "dispute".into(),
+            title: title.into(),
+            category: category.into(),
+            description: desc.into(),
+            estate_id: est,
+            parties,
+            ..Default::default()
+        };
+        let consent = |n: i64| StepInput { action: "accept".into(), consents: (1..=n).map(|s| (s, true)).collect(), ..Default::default() };
+        // Applied by the demo owner (the estate's first owner), waiting for the mediator.
+        cases::open(db, &sys, &dispute("物业费上涨争议", "owner_enterprise", "物业企业未经业主大会同意上调物业费，申请调解", vec![owner(0, "applicant"), company()]), &[], day(1)).await?;
+        // Agreed: effective 9 days ago, judicial confirmation due 21 days from today.
+        let id = cases::open(db, &sys, &dispute("楼上漏水致楼下房屋受损", "owner_owner", "楼上卫生间防水失效，楼下顶棚受损，协商未果", vec![owner(1, "applicant"), owner(2, "respondent")]), &[], day(16)).await?;
+        cases::step(db, &sys, id, &consent(2), &[], day(15)).await?;
+        cases::step(db, &sys, id, &step("notify", "已书面告知人民调解的性质、原则、效力及当事人的权利义务"), &[], day(15)).await?;
+        cases::step(db, &sys, id, &step("session", "第一次调解：现场查看，双方确认漏水点"), &[photo()], day(13)).await?;
+        cases::step(db, &sys, id, &step("session", "第二次调解：就修复方案和赔偿金额达成一致"), &[], day(10)).await?;
+        let g = AgreementInput {
+            oral: false,
+            facts: "楼上卫生间防水层失效，导致楼下顶棚及墙面受损".into(),
+            terms: "楼上业主于协议生效后 15 日内重做防水，并一次性赔偿楼下业主修复费用 3,000 元".into(),
+            performance: "防水施工由物业监督；赔偿款当面支付并出具收条".into(),
+            performance_deadline: later(6),
+            signed_by_parties: true,
+            signed_by_mediator: true,
+            effective_on: day(9),
+        };
+        cases::step(db, &sys, id, &StepInput { action: "agree".into(), agreement: Some(g), ..Default::default() }, &[pdf("人民调解协议书.pdf")], day(9)).await?;
+        cases::rate(db, &sys, id, 1, 5, day(8)).await?;
+        cases::rate(db, &sys, id, 2, 4, day(8)).await?;
+        // Ended with advice on other routes.
+        let id = cases::open(db, &sys, &dispute("车位使用权争议", "owner_committee", "业主委员会收回业主长期使用的地面车位", vec![owner(3, "applicant"), Party { side: "respondent".into(), party_kind: "committee".into(), name: "业主委员会".into(), ..Default::default() }]), &[], day(30)).await?;
+        cases::step(db, &sys, id, &consent(2), &[], day(29)).await?;
+        cases::step(db, &sys, id, &step("notify", "已口头告知权利义务"), &[], day(29)).await?;
+        cases::step(db, &sys, id, &step("session", "双方各执己见，未能达成一致"), &[], day(22)).await?;
+        cases::step(db, &sys, id, &step("end", "调解不成，已告知当事人可依法申请仲裁或向人民法院提起诉讼"), &[], day(20)).await?;
+        // In session.
+        let id = cases::open(db, &sys, &dispute("电梯停运赔偿争议", "owner_enterprise", "电梯停运 20 天，业主要求减免物业费", vec![owner(1, "applicant"), company()]), &[], day(7)).await?;
+        cases::step(db, &sys, id, &consent(2), &[], day(6)).await?;
+        cases::step(db, &sys, id, &step("notify", "已告知权利义务"), &[], day(6)).await?;
+        cases::step(db, &sys, id, &step("session", "第一次调解：物业说明停运原因为配件待货"), &[], day(3)).await?;
+        r.disputes += 4;
+    }
+    // Matters in four other counties, for the dashboard.
+    let others: Vec<&(String, String)> = counties.iter().filter(|(c, _)| *c != county).step_by(5).take(4).collect();
+    for (i, (c, _)) in others.into_iter().enumerate() {
+        let (Some(h), Some(u)) = (org(c, "housing"), org(c, "urban_management")) else { continue };
+        let mut m = matter("清理楼道堆放杂物", u, vec![], later(7));
+        m.meeting_id = None;
+        m.supervisor_org_id = Some(h);
+        let id = cases::open(db, &sys, &m, &[], day(14)).await?;
+        cases::step(db, &sys, id, &step("accept", ""), &[], day(13)).await?;
+        if i % 2 == 0 {
+            cases::step(db, &sys, id, &step("report", "已清理"), &[], day(3)).await?;
+            cases::step(db, &sys, id, &step("confirm", ""), &[], day(2)).await?;
+        }
+        let mut late = matter("整治违规飞线充电", u, vec![], day(4));
+        late.meeting_id = None;
+        late.supervisor_org_id = Some(h);
+        cases::open(db, &sys, &late, &[], day(12)).await?;
+        r.matters += 2;
+    }
+    cases::escalate_due(db, today).await?;
+    progress.inc(20);
+    Ok(r)
+}
+
+/// A 1×1 PNG for demo photos.
+const DEMO_PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";

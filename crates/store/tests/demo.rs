@@ -191,4 +191,33 @@ async fn demo_votes_and_fund_in_every_state() {
     assert!(matches!(login("demo-owner").await.scope(), wuye_domain::account::Scope::Owner(o) if *o == owner));
     // Everything went through the store: audited.
     assert!(scalar(db, "SELECT COUNT(*) FROM audit_log WHERE actor LIKE '%demo%'").await > r.ballots as i64);
+
+    // Cases: organisations for every county and every street with an estate, the demo
+    // users among their members, and cases of each kind in each state.
+    let c = demo::write_cases(db, today, &Quiet).await.unwrap();
+    assert_eq!((c.meetings, c.referrals, c.disputes), (1, 3, 4));
+    assert_eq!(c.organisations as i64, scalar(db, "SELECT COUNT(*) FROM organisations").await);
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM organisations WHERE kind = 'housing'").await, 22);
+    assert_eq!(c.matters as i64, scalar(db, "SELECT COUNT(*) FROM cases WHERE kind = 'matter'").await);
+    let states = strings(db, "SELECT DISTINCT kind || ':' || state FROM cases ORDER BY 1").await;
+    assert_eq!(
+        states,
+        [
+            "dispute:agreed", "dispute:applied", "dispute:ended", "dispute:in_session", "matter:accepted", "matter:confirmed", "matter:dispatched", "matter:reported",
+            "referral:handled", "referral:referred", "referral:reported"
+        ]
+    );
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM case_steps WHERE action = 'return'").await, 1);
+    assert!(scalar(db, "SELECT COUNT(*) FROM cases WHERE escalated_on IS NOT NULL").await >= 3);
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM mediation_agreements").await, 1);
+    for (user, kind) in [("demo-county", "housing"), ("demo-dept", "urban_management"), ("demo-street", "street"), ("demo-mediator", "mediation")] {
+        let a = login(user).await;
+        let mine = wuye_store::cases::my_organisations(db, &a).await.unwrap();
+        assert_eq!(mine.iter().map(|o| o.kind.as_str()).collect::<Vec<_>>(), [kind], "{user}");
+        assert!(!wuye_store::cases::inbox(db, &a, 10).await.unwrap().is_empty(), "{user} has something to do");
+    }
+    // The demo owner applied for one mediation and sees it.
+    let f = wuye_store::cases::CaseFilter { kind: Some("dispute".into()), ..Default::default() };
+    assert_eq!(wuye_store::cases::list(db, &login("demo-owner").await, &f, today).await.unwrap().total, 1);
+    assert_eq!(demo::write_cases(db, today, &Quiet).await.unwrap(), demo::CasesReport::default(), "once");
 }
