@@ -903,7 +903,7 @@ pub async fn step(db: &Db, a: &Access, id: i64, s: &StepInput, uploads: &[Upload
         HolderRule::Keep => c.holder_org_id,
         HolderRule::Supervisor => c.supervisor_org_id,
         HolderRule::Given => {
-            let hid = s.holder_org_id.unwrap_or(c.holder_org_id);
+            let hid = s.holder_org_id.ok_or_else(|| StoreError::Invalid(format!("承办部门：「{}」须选择承办的职能部门", def.label_zh)))?;
             if kind == CaseKind::Dispute { hid } else { department(db, hid, "承办部门").await?.id }
         }
     };

@@ -198,6 +198,8 @@ async fn a_referral_goes_to_the_competent_department() {
     let c = cases::get(db, &w.street, id, today).await.unwrap();
     // Waits with the street office of the estate's street, 3 working days to refer.
     assert_eq!((c.state.as_str(), c.holder_org_id, c.deadline), ("reported", w.street_org, Some(d("2026-12-03"))));
+    let none = StepInput { action: "refer".into(), ..Default::default() };
+    assert_eq!(cases::step(db, &w.street, id, &none, &[], today).await.unwrap_err().to_string(), "承办部门：「移交」须选择承办的职能部门");
     let refer = StepInput { action: "refer".into(), holder_org_id: Some(w.urban_org), ..Default::default() };
     assert_eq!(cases::step(db, &w.street, id, &refer, &[], today).await.unwrap(), "referred");
     // 15 working days from Mon 30 Nov 2026: Mon 21 Dec.
