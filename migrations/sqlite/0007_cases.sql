@@ -71,6 +71,7 @@ CREATE TABLE cases (
     updated_at      TEXT NOT NULL
 );
 CREATE INDEX cases_holder ON cases(holder_org_id, closed, deadline);
+CREATE INDEX cases_supervisor ON cases(supervisor_org_id);
 CREATE INDEX cases_region ON cases(region_code, closed, deadline);
 CREATE INDEX cases_estate ON cases(estate_id);
 CREATE INDEX cases_opener ON cases(opened_by_id);
@@ -114,6 +115,7 @@ CREATE TABLE case_steps (
     note       TEXT NOT NULL DEFAULT '',
     UNIQUE (case_id, seq)
 );
+CREATE INDEX case_steps_holder ON case_steps(holder_org_id);
 
 CREATE TABLE case_attachments (
     id           INTEGER PRIMARY KEY,

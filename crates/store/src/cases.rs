@@ -421,10 +421,11 @@ const CASE_FROM: &str = "cases c JOIN organisations so ON so.id = c.supervisor_o
 /// - owners and utility operators: cases they opened or are a party to.
 pub fn cases_sql(a: &Access, today: NaiveDate) -> String {
     let u = a.actor().user_id;
+    // Each branch is an index lookup; the union is built once per query, not per row.
+    let m = format!("SELECT organisation_id FROM organisation_members WHERE user_id = {u}");
     let mine = format!(
-        "c.holder_org_id IN (SELECT organisation_id FROM organisation_members WHERE user_id = {u}) OR c.supervisor_org_id IN (SELECT organisation_id FROM organisation_members WHERE user_id = {u}) \
-         OR EXISTS (SELECT 1 FROM case_helpers ch JOIN organisation_members om ON om.organisation_id = ch.organisation_id WHERE ch.case_id = c.id AND om.user_id = {u}) \
-         OR EXISTS (SELECT 1 FROM case_steps cs JOIN organisation_members om ON om.organisation_id = cs.holder_org_id WHERE cs.case_id = c.id AND om.user_id = {u})"
+        "c.id IN (SELECT x.id FROM cases x WHERE x.holder_org_id IN ({m}) UNION SELECT x.id FROM cases x WHERE x.supervisor_org_id IN ({m}) \
+         UNION SELECT ch.case_id FROM case_helpers ch WHERE ch.organisation_id IN ({m}) UNION SELECT cs.case_id FROM case_steps cs WHERE cs.holder_org_id IN ({m}))"
     );
     let opened = format!("c.opened_by_id = {u}");
     match (a.role(), a.scope()) {
