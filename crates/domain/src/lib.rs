@@ -12,5 +12,6 @@ pub mod ids;
 pub mod ledger;
 pub mod region;
 pub mod registry;
+pub mod safety;
 pub mod synth;
 pub mod units;
