@@ -414,6 +414,7 @@ impl CasePage {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn case_page(state: &AppState, lang: Lang, u: &User, id: i64, s: Submitted, failed: String, alert: Option<String>, notice: Option<String>) -> PageResult {
     let today = state.today();
     let (db, a) = (&state.db, u.access());
@@ -594,6 +595,10 @@ impl CaseNewPage {
     pub fn dispute(&self) -> bool {
         self.kind == "dispute"
     }
+    /// The applicant's part of the form is fixed for an owner (themselves).
+    pub fn fixed(&self, side: &str) -> bool {
+        side == "applicant" && self.me.is_some()
+    }
     pub fn sel(&self, k: &str, v: &str) -> bool {
         self.s.get(k) == v
     }
@@ -609,6 +614,7 @@ async fn owner_me(state: &AppState, u: &User) -> Option<(i64, String)> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn case_new_page(state: &AppState, lang: Lang, u: &User, estate: i64, kind: &'static str, s: Submitted, errs: Errors, alert: Option<String>) -> PageResult {
     let today = state.today();
     let (db, a) = (&state.db, u.access());
