@@ -1674,6 +1674,7 @@ async fn a_matter_from_meeting_to_confirmation() {
     let r = app.multipart_as(&reg, &new, &[("title", "清理消防通道"), ("holder_org_id", &d1), ("deadline", "2026-11-01")], &[]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains("期限：应晚于今天（2026-11-29）"), "{}", r.text());
+    assert!(r.text().contains("<div class=\"err\">期限：应晚于今天"), "the error is next to the field");
     let r = app.multipart_as(&reg, &new, &[("title", "清理消防通道"), ("holder_org_id", &d1), ("deadline", "2026-12-18")], &[("files", "run.exe", "application/octet-stream", b"MZ\x90\x00")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains("不是文档或图片"), "{}", r.text());
@@ -1819,4 +1820,37 @@ async fn a_dispute_from_intake_to_agreement() {
     let r = app.post_as(&mediator, &format!("/cases/{id}/agreement"), &[("event", "judicial_applied"), ("date", "2026-11-28")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     assert!(app.get_as(&owner, &format!("/cases/{id}")).await.text().contains("已申请司法确认 2026-11-28"));
+}
+
+#[tokio::test]
+async fn a_referral_goes_to_the_competent_department() {
+    let app = TestApp::new().await;
+    let orgs = case_orgs(&app).await;
+    let sys = wuye_store::access::Access::system("test");
+    let street = app.login("street_fh").await;
+    let reg = app.login("reg_xq").await;
+    let dept = app.login("dept_jf").await;
+    let estate = wuye_store::registry::find_estate(&app.t.db, &sys, "640104001002", "崇安小区", fixture_today()).await.unwrap().unwrap();
+    let path = format!("/estates/{estate}/referrals/new");
+    assert_eq!(app.get_as(&street, &path).await.status, StatusCode::OK);
+    let r = app.multipart_as(&street, &path, &[("category", "fire_lane"), ("title", "5号楼前消防通道被占用"), ("description", "私家车长期停放")], &[("files", "现场.jpg", "image/jpeg", b"\xFF\xD8\xFF\xE0jpeg")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let id = last_case(&app).await;
+    // The housing department refers it; the competent departments are proposed first.
+    let page = app.get_as(&reg, &format!("/cases/{id}")).await.text();
+    assert!(page.contains("value=\"refer\"") && page.contains("value=\"dismiss\""), "{page}");
+    let (urban, greening) = (page.find("兴庆区综合执法局").unwrap(), page.find("兴庆区园林局").unwrap());
+    assert!(urban < greening, "urban management is competent for a fire lane");
+    let step = format!("/cases/{id}/step");
+    let r = app.multipart_as(&reg, &step, &[("action", "refer"), ("holder_org_id", &orgs.mediation.to_string())], &[]).await;
+    assert!(r.text().contains("不是职能部门"), "{}", r.text());
+    let r = app.multipart_as(&reg, &step, &[("action", "refer"), ("holder_org_id", &orgs.dept1.to_string())], &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    for (action, note) in [("accept", ""), ("handle", "已责令车主挪车并处罚款200元")] {
+        let r = app.multipart_as(&dept, &step, &[("action", action), ("note", note)], &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{action}: {}", r.text());
+    }
+    assert_eq!(case_state(&app, id).await, ("handled".to_string(), 4));
+    let page = app.get_as(&street, &format!("/cases/{id}")).await.text();
+    assert!(page.contains("已处理") && page.contains("已责令车主挪车") && page.contains("现场.jpg"), "{page}");
 }

@@ -39,6 +39,20 @@ fn alert_of(e: StoreError) -> Result<String, PageError> {
     }
 }
 
+/// A store message put next to the field it names (its label starts the message), so the
+/// form marks the field as well as showing the message above.
+fn field_errs(m: &str, labels: &[(&str, &'static str)]) -> Errors {
+    let mut errs = Errors::default();
+    if let Some((_, f)) = labels.iter().find(|(l, _)| m.starts_with(l)) {
+        errs.add(f, m.to_string());
+    }
+    errs
+}
+
+const MATTER_LABELS: [(&str, &str); 5] = [("期限", "deadline"), ("承办部门", "holder_org_id"), ("协办部门", "helpers"), ("附件", "files"), ("标题", "title")];
+const INTAKE_LABELS: [(&str, &str); 8] =
+    [("当事人 1", "applicant"), ("当事人 2", "respondent"), ("当事人：", "respondent"), ("纠纷类别", "category"), ("违法行为类别", "category"), ("房屋", "house_id"), ("附件", "files"), ("标题", "title")];
+
 fn status_of(alert: &Option<String>) -> StatusCode {
     if alert.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK }
 }
@@ -715,7 +729,10 @@ async fn case_create(state: AppState, lang: Lang, u: User, estate: i64, kind: &'
     let n = NewCase { kind: kind.into(), title, category, description: s.get("description"), estate_id: Some(estate), house_id, parties, ..Default::default() };
     match cs::open(db, a, &n, &files, today).await {
         Ok(id) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
-        Err(e) => case_new_page(&state, lang, &u, estate, kind, s, Errors::default(), Some(alert_of(e)?)).await,
+        Err(e) => {
+            let m = alert_of(e)?;
+            case_new_page(&state, lang, &u, estate, kind, s, field_errs(&m, &INTAKE_LABELS), Some(m)).await
+        }
     }
 }
 
@@ -976,7 +993,10 @@ pub async fn matter_create(State(state): State<AppState>, UiLang(lang): UiLang, 
     };
     match cs::open(&state.db, u.access(), &n, &files, today).await {
         Ok(_) => Ok(Redirect::to(&format!("/meetings/{id}")).into_response()),
-        Err(e) => matter_new_page(&state, lang, &u, id, s, Errors::default(), Some(alert_of(e)?)).await,
+        Err(e) => {
+            let m = alert_of(e)?;
+            matter_new_page(&state, lang, &u, id, s, field_errs(&m, &MATTER_LABELS), Some(m)).await
+        }
     }
 }
 
