@@ -239,8 +239,6 @@ pub struct Nav {
     pub mine: bool,
     /// Case handling (案件办理): inbox, meetings, the lists, the directory.
     pub cases: bool,
-    /// The working-day calendar's upkeep (administrators).
-    pub calendar: bool,
 }
 
 impl Nav {
@@ -260,7 +258,6 @@ impl Nav {
             fund: a.can(Action::Edit, Resource::Fund),
             mine: a.role() == wuye_domain::account::Role::Owner,
             cases: v(Resource::Case) && a.role() != wuye_domain::account::Role::Owner,
-            calendar: a.role() == wuye_domain::account::Role::Admin,
         }
     }
 }

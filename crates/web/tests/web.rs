@@ -1754,6 +1754,10 @@ async fn a_matter_from_meeting_to_confirmation() {
     assert!(list.contains("清理消防通道") && !list.contains("补植绿地"), "{list}");
     let csv = app.get_as(&reg, "/cases/export.csv?kind=matter&status=closed").await.text();
     assert!(csv.contains("清理消防通道") && !csv.contains("补植绿地"), "{csv}");
+    let csv = app.get_as(&reg, "/cases/export.csv?q=%E7%BB%BF%E5%9C%B0").await.text();
+    assert!(!csv.contains("清理消防通道") && csv.contains("补植绿地"), "the export follows the search: {csv}");
+    let list = app.get_as(&reg, "/cases?q=%E7%BB%BF%E5%9C%B0").await.text();
+    assert!(!list.contains("清理消防通道") && list.contains("补植绿地"), "{list}");
 }
 
 #[tokio::test]
