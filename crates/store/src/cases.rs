@@ -1220,3 +1220,20 @@ pub async fn escalate_due(db: &Db, today: NaiveDate) -> Result<usize> {
     })?;
     Ok(n)
 }
+
+/// Who may be named a party of a dispute in an estate, for the intake form: the estate's
+/// owners (id, name; not for an owner caller, who names neighbours as "other" — owners'
+/// names are not shown to other owners) and the enterprises that have or had a service
+/// contract for it (id, name). The caller must reach the estate.
+pub async fn estate_parties(db: &Db, a: &Access, estate_id: i64, today: NaiveDate) -> Result<(Vec<(i64, String)>, Vec<(i64, String)>)> {
+    check_estate(db, a, Some(estate_id), today, true).await.map_err(|_| StoreError::NotFound)?;
+    let owners: Vec<(i64, String)> = if a.role() == Role::Owner {
+        Vec::new()
+    } else {
+        let sql = "SELECT DISTINCT o.id, o.name FROM owners o JOIN ownerships w ON w.owner_id = o.id JOIN houses h ON h.id = w.house_id WHERE h.estate_id = $1 ORDER BY o.name, o.id LIMIT 2000";
+        on!(db, p => sqlx::query_as(sql).bind(estate_id).fetch_all(p).await)?
+    };
+    let sql = "SELECT DISTINCT n.id, n.name FROM enterprises n JOIN service_contracts c ON c.enterprise_id = n.id WHERE c.estate_id = $1 ORDER BY n.name";
+    let firms: Vec<(i64, String)> = on!(db, p => sqlx::query_as(sql).bind(estate_id).fetch_all(p).await)?;
+    Ok((owners, firms))
+}

@@ -128,6 +128,7 @@ impl PageCtx {
             "audit" => Resource::Audit,
             "vote" => Resource::Vote,
             "fund" => Resource::Fund,
+            "case" => Resource::Case,
             _ => return false,
         };
         wuye_domain::account::allows(role, action, res)
@@ -236,6 +237,8 @@ pub struct Nav {
     pub fund: bool,
     /// An owner's own page.
     pub mine: bool,
+    /// Case handling (案件办理): inbox, meetings, the lists, the directory.
+    pub cases: bool,
 }
 
 impl Nav {
@@ -254,6 +257,7 @@ impl Nav {
             audit: v(Resource::Audit),
             fund: a.can(Action::Edit, Resource::Fund),
             mine: a.role() == wuye_domain::account::Role::Owner,
+            cases: v(Resource::Case) && a.role() != wuye_domain::account::Role::Owner,
         }
     }
 }

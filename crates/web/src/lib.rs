@@ -108,6 +108,10 @@ pub fn router(state: AppState) -> Router {
         if *path == "/votes/{vote}/ballots" || *path == "/api/votes/{vote}/ballots" {
             h = h.layer(DefaultBodyLimit::max(8 * 1024 * 1024));
         }
+        // Case steps and openings carry attachments (at most 10 MB each).
+        if path.starts_with("/cases/{case}/step") || path.ends_with("/matters/new") || path.ends_with("/referrals/new") || path.ends_with("/disputes/new") {
+            h = h.layer(DefaultBodyLimit::max(50 * 1024 * 1024));
+        }
         app = app.route(path, h);
     }
     app.fallback(not_found)

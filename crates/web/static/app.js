@@ -4,6 +4,7 @@
   document.addEventListener("click", function (e) {
     var t = e.target.closest("[data-toggle-nav]");
     if (t) { document.body.classList.toggle("nav-open"); }
+    if (e.target.closest("[data-print]")) { window.print(); return; }
     var c = e.target.closest("[data-confirm]");
     if (c && !window.confirm(c.getAttribute("data-confirm"))) { e.preventDefault(); }
   });

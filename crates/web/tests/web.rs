@@ -512,6 +512,11 @@ struct Ids {
     vote_of_estate: std::collections::HashMap<&'static str, i64>,
     /// A fund use applied for in each estate (see [`fund_uses_of_estates`]).
     fund_use_of_estate: std::collections::HashMap<&'static str, i64>,
+    /// A referral reported in each estate, and its evidence (see [`cases_of_estates`]).
+    case_of_estate: std::collections::HashMap<&'static str, i64>,
+    attachment_of_estate: std::collections::HashMap<&'static str, i64>,
+    /// A meeting of a provincial convener, which no tested role reaches.
+    meeting: i64,
 }
 
 async fn ids(app: &TestApp) -> Ids {
@@ -528,6 +533,29 @@ async fn ids(app: &TestApp) -> Ids {
         user: q("SELECT name, id FROM users").await.into_iter().collect(),
         vote_of_estate: Default::default(),
         fund_use_of_estate: Default::default(),
+        case_of_estate: Default::default(),
+        attachment_of_estate: Default::default(),
+        meeting: 0,
+    }
+}
+
+/// A provincial housing department (no tested role belongs to it) convenes a meeting and
+/// has a violation reported in each fixture estate with a PDF of evidence, for the routes
+/// naming `{case}`, `{attachment}` and `{meeting}`.
+async fn cases_of_estates(app: &TestApp, ids: &mut Ids) {
+    use wuye_store::cases as cs;
+    let sys = wuye_store::access::Access::system("test");
+    let db = &app.t.db;
+    let housing = cs::create_organisation(db, &sys, "housing", "自治区住房和城乡建设厅", "640000000000", "").await.unwrap();
+    let m = cs::NewMeeting { convener_org_id: housing, title: "全区联席会议".into(), held_on: fixture_today(), ..Default::default() };
+    ids.meeting = cs::create_meeting(db, &sys, &m).await.unwrap();
+    for (name, id) in &ids.estate {
+        let n = cs::NewCase { kind: "referral".into(), title: "占用消防通道".into(), category: "fire_lane".into(), description: "测试".into(), estate_id: Some(*id), supervisor_org_id: Some(housing), ..Default::default() };
+        let up = cs::Upload { file_name: "evidence.pdf".into(), bytes: SCAN_PDF.to_vec() };
+        let c = cs::open(db, &sys, &n, &[up], fixture_today()).await.unwrap();
+        ids.case_of_estate.insert(*name, c);
+        let a = cs::attachments(db, &sys, c, fixture_today()).await.unwrap();
+        ids.attachment_of_estate.insert(*name, a[0].id);
     }
 }
 
@@ -621,6 +649,9 @@ fn fill(path: &str, c: &RoleCase, ids: &Ids, variant: &str) -> String {
             "{enterprise}" => ids.enterprise[c.foreign_enterprise].to_string(),
             "{vote}" => ids.vote_of_estate[c.foreign_estate].to_string(),
             "{fund_use}" => ids.fund_use_of_estate[c.foreign_estate].to_string(),
+            "{case}" => ids.case_of_estate[c.foreign_estate].to_string(),
+            "{attachment}" => ids.attachment_of_estate[c.foreign_estate].to_string(),
+            "{meeting}" => ids.meeting.to_string(),
             "{receipt}" => "0".repeat(64),
             "{ballot}" => "1".to_string(),
             "{user}" => other_user.to_string(),
@@ -640,7 +671,7 @@ fn fill(path: &str, c: &RoleCase, ids: &Ids, variant: &str) -> String {
 
 /// Parameters that name an object the role must not reach.
 fn names_object(path: &str) -> bool {
-    ["{estate}", "{house}", "{building}", "{contract}", "{owner}", "{enterprise}", "{user}", "{oid}", "{code}", "{vote}", "{fund_use}"].iter().any(|p| path.contains(p))
+    ["{estate}", "{house}", "{building}", "{contract}", "{owner}", "{enterprise}", "{user}", "{oid}", "{code}", "{vote}", "{fund_use}", "{case}", "{attachment}", "{meeting}"].iter().any(|p| path.contains(p))
 }
 
 /// Every route, for every role, against records outside the role's scope: 403 or 404 where
@@ -652,6 +683,7 @@ async fn isolation_every_route_every_role() {
     let mut ids = ids(&app).await;
     ids.vote_of_estate = votes_of_estates(&app, &ids).await;
     ids.fund_use_of_estate = fund_uses_of_estates(&app, &ids).await;
+    cases_of_estates(&app, &mut ids).await;
     let public = ["/login", "/lang/{code}", "/static/{name}", "/api/openapi.json"];
     for case in cases() {
         let s = app.login(case.user).await;
@@ -1564,4 +1596,265 @@ async fn assembly_records_covenant_and_committee() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     let owner = app.login("owner_zw").await;
     assert_eq!(app.get_as(&owner, &format!("/estates/{estate}/assembly")).await.status, StatusCode::NOT_FOUND, "another estate's");
+}
+
+// ---------------------------------------------------------------------------------------
+// Cases: joint-conference matters, referrals, dispute mediation
+
+/// Organisations of the case tests and their members (set up through the store).
+struct CaseOrgs {
+    housing: i64,
+    dept1: i64,
+    dept2: i64,
+    mediation: i64,
+}
+
+async fn case_orgs(app: &TestApp) -> CaseOrgs {
+    use wuye_domain::account::{Role, Scope};
+    let db = &app.t.db;
+    let sys = wuye_store::access::Access::system("test");
+    let region = |c: &str| Scope::Region(wuye_domain::region::RegionCode::parse(c).unwrap());
+    let org = |kind: &'static str, name: &'static str, code: &'static str| {
+        let sys = sys.clone();
+        async move { wuye_store::cases::create_organisation(db, &sys, kind, name, code, "0951-0000000").await.unwrap() }
+    };
+    let housing = org("housing", "兴庆区住房和城乡建设局", "640104000000").await;
+    let dept1 = org("urban_management", "兴庆区综合执法局", "640104000000").await;
+    let dept2 = org("greening", "兴庆区园林局", "640104000000").await;
+    let far = org("urban_management", "惠农区综合执法局", "640205000000").await;
+    let mediation = org("mediation", "金凤区满春园社区人民调解委员会", "640106001000").await;
+    let street = org("street", "金凤区满城北街街道办事处", "640106001000").await;
+    wuye_store::account::create_user(db, &sys, "dept_yl", "园林局", FIXTURE_PASSWORD, &[(Role::Department, region("640104"), String::new())], false).await.unwrap();
+    wuye_store::account::create_user(db, &sys, "dept_hn", "惠农执法局", FIXTURE_PASSWORD, &[(Role::Department, region("640205"), String::new())], false).await.unwrap();
+    for (o, u) in [(housing, "reg_xq"), (dept1, "dept_jf"), (dept2, "dept_yl"), (far, "dept_hn"), (mediation, "mediator"), (street, "street_fh")] {
+        wuye_store::cases::add_member(db, &sys, o, u).await.unwrap();
+    }
+    CaseOrgs { housing, dept1, dept2, mediation }
+}
+
+async fn case_state(app: &TestApp, id: i64) -> (String, usize) {
+    let sys = wuye_store::access::Access::system("test");
+    let c = wuye_store::cases::get(&app.t.db, &sys, id, fixture_today()).await.unwrap();
+    let n = wuye_store::cases::timeline(&app.t.db, &sys, id, fixture_today()).await.unwrap().len();
+    (c.state, n)
+}
+
+/// The id in a `Location: /cases/{id}` or the last case of a meeting.
+async fn last_case(app: &TestApp) -> i64 {
+    wuye_store::on!(&app.t.db, p => wuye_store::sqlx::query_scalar::<_, i64>("SELECT MAX(id) FROM cases").fetch_one(p).await).unwrap()
+}
+
+#[tokio::test]
+async fn a_matter_from_meeting_to_confirmation() {
+    let app = TestApp::new().await;
+    let orgs = case_orgs(&app).await;
+    let reg = app.login("reg_xq").await;
+    let dept = app.login("dept_jf").await;
+    let dept2 = app.login("dept_yl").await;
+    let far = app.login("dept_hn").await;
+    let (d1, d2) = (orgs.dept1.to_string(), orgs.dept2.to_string());
+
+    // The meeting, with two attending departments.
+    let r = app
+        .post_as(&reg, "/meetings/new", &[("convener_org_id", &orgs.housing.to_string()), ("title", "2026年第4次物业管理联席会议"), ("held_on", "2026-11-27"), ("place", "兴庆区政务中心"), ("chair", "王局长"),
+            ("agenda", "消防通道整治"), (&format!("att_{d1}"), "1"), (&format!("who_{d1}"), "李科长"), (&format!("att_{d2}"), "1"), ("decisions", "一、整治消防通道")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let meeting = r.headers[header::LOCATION].to_str().unwrap().trim_start_matches("/meetings/").parse::<i64>().unwrap();
+    let page = app.get_as(&reg, &format!("/meetings/{meeting}")).await;
+    assert!(page.text().contains("李科长") && page.text().contains("派单"), "{}", page.text());
+
+    // Refusals at dispatch: the mediation committee is not a department; a past deadline.
+    let new = format!("/meetings/{meeting}/matters/new");
+    let before = app.count("cases").await;
+    let r = app.multipart_as(&reg, &new, &[("title", "清理消防通道"), ("holder_org_id", &orgs.mediation.to_string()), ("deadline", "2026-12-18")], &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("不是职能部门"), "{}", r.text());
+    assert!(r.text().contains("清理消防通道"), "the entered title is kept");
+    let r = app.multipart_as(&reg, &new, &[("title", "清理消防通道"), ("holder_org_id", &d1), ("deadline", "2026-11-01")], &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("期限：应晚于今天（2026-11-29）"), "{}", r.text());
+    assert!(r.text().contains("<div class=\"err\">期限：应晚于今天"), "the error is next to the field");
+    let r = app.multipart_as(&reg, &new, &[("title", "清理消防通道"), ("holder_org_id", &d1), ("deadline", "2026-12-18")], &[("files", "run.exe", "application/octet-stream", b"MZ\x90\x00")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("不是文档或图片"), "{}", r.text());
+    assert_eq!(app.count("cases").await, before, "nothing opened");
+
+    // Matter A: dispatched with a document.
+    let r = app.multipart_as(&reg, &new, &[("title", "清理消防通道"), ("description", "崇安小区消防通道被占"), ("holder_org_id", &d1), (&format!("helper_{d2}"), "1"), ("deadline", "2026-12-18")], &[("files", "会议纪要.pdf", "application/pdf", SCAN_PDF)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let a = last_case(&app).await;
+    // Matter B.
+    let r = app.multipart_as(&reg, &new, &[("title", "补植绿地"), ("holder_org_id", &d1), ("deadline", "2026-12-18")], &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let b = last_case(&app).await;
+
+    // A department of another county does not see it.
+    assert_eq!(app.get_as(&far, &format!("/cases/{a}")).await.status, StatusCode::NOT_FOUND);
+
+    // The department's inbox and the case page with its step forms and the attachment.
+    let inbox = app.get_as(&dept, "/cases/inbox").await;
+    assert!(inbox.text().contains("清理消防通道") && inbox.text().contains("补植绿地"), "{}", inbox.text());
+    let page = app.get_as(&dept, &format!("/cases/{a}")).await.text();
+    assert!(page.contains("value=\"accept\"") && page.contains("value=\"return\"") && !page.contains("value=\"confirm\""), "{page}");
+    assert!(page.contains("会议纪要.pdf") && page.contains("/cases/attachments/"));
+    let att: i64 = wuye_store::on!(&app.t.db, p => wuye_store::sqlx::query_scalar::<_, i64>("SELECT id FROM case_attachments WHERE case_id = $1").bind(a).fetch_one(p).await).unwrap();
+    let f = app.get_as(&dept, &format!("/cases/attachments/{att}")).await;
+    assert_eq!((f.status, f.bytes.as_slice()), (StatusCode::OK, SCAN_PDF));
+    assert_eq!(app.get_as(&far, &format!("/cases/attachments/{att}")).await.status, StatusCode::NOT_FOUND);
+
+    // Out of order: the convener cannot confirm before acceptance; nothing changes.
+    let step = |id: i64| format!("/cases/{id}/step");
+    let before = case_state(&app, a).await;
+    let r = app.multipart_as(&reg, &step(a), &[("action", "confirm")], &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("「确认办结」不能在「已派单待签收」状态下进行，须在「已报结待确认」状态下"), "{}", r.text());
+    assert_eq!(case_state(&app, a).await, before);
+    // A plain-text attachment is refused, and so is the step it came with.
+    let r = app.multipart_as(&dept, &step(a), &[("action", "accept"), ("note", "收到")], &[("files", "notes.txt", "text/plain", b"hello")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("附件「notes.txt」：不是文档或图片"), "{}", r.text());
+    assert!(r.text().contains(">收到</textarea>"), "the note is kept");
+    assert_eq!(case_state(&app, a).await, before);
+
+    // Accept → progress → report → confirm.
+    for (who, action, note) in [(&dept, "accept", ""), (&dept, "progress", "已约谈物业企业，限期清理"), (&dept, "report", "消防通道已清理完毕"), (&reg, "confirm", "")] {
+        let r = app.multipart_as(who, &step(a), &[("action", action), ("note", note)], &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{action}: {}", r.text());
+    }
+    let (st, n) = case_state(&app, a).await;
+    assert_eq!((st.as_str(), n), ("confirmed", 5));
+    let sys = wuye_store::access::Access::system("test");
+    let steps: Vec<String> = wuye_store::cases::timeline(&app.t.db, &sys, a, fixture_today()).await.unwrap().into_iter().map(|s| s.action).collect();
+    assert_eq!(steps, ["dispatch", "accept", "progress", "report", "confirm"]);
+    let page = app.get_as(&reg, &format!("/cases/{a}")).await.text();
+    assert!(page.contains("已办结") && page.contains("badge green") && page.contains("消防通道已清理完毕"), "{page}");
+
+    // Matter B: returned with reasons, re-dispatched to another department, accepted.
+    let r = app.multipart_as(&dept, &step(b), &[("action", "return"), ("note", "")], &[]).await;
+    assert!(r.text().contains("退回理由：不能为空"), "{}", r.text());
+    let r = app.multipart_as(&dept, &step(b), &[("action", "return"), ("note", "绿地养护属园林部门职责")], &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(case_state(&app, b).await.0, "returned");
+    let page = app.get_as(&reg, &format!("/cases/{b}")).await.text();
+    assert!(page.contains("value=\"redispatch\"") && page.contains("兴庆区园林局"), "{page}");
+    let r = app.multipart_as(&reg, &step(b), &[("action", "redispatch"), ("holder_org_id", &d2), ("deadline", "2026-12-31")], &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r = app.multipart_as(&dept2, &step(b), &[("action", "accept")], &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(case_state(&app, b).await, ("accepted".to_string(), 4));
+
+    // The meeting lists its matters with their state; the xlsx and the filtered list.
+    let page = app.get_as(&reg, &format!("/meetings/{meeting}")).await.text();
+    assert!(page.contains("已办结") && page.contains("办理中"), "{page}");
+    let x = app.get_as(&reg, &format!("/meetings/{meeting}/matters.xlsx")).await;
+    assert_eq!(x.status, StatusCode::OK);
+    assert!(x.bytes.starts_with(b"PK"));
+    let list = app.get_as(&reg, "/cases?kind=matter&status=closed").await.text();
+    assert!(list.contains("清理消防通道") && !list.contains("补植绿地"), "{list}");
+    let csv = app.get_as(&reg, "/cases/export.csv?kind=matter&status=closed").await.text();
+    assert!(csv.contains("清理消防通道") && !csv.contains("补植绿地"), "{csv}");
+    let csv = app.get_as(&reg, "/cases/export.csv?q=%E7%BB%BF%E5%9C%B0").await.text();
+    assert!(!csv.contains("清理消防通道") && csv.contains("补植绿地"), "the export follows the search: {csv}");
+    let list = app.get_as(&reg, "/cases?q=%E7%BB%BF%E5%9C%B0").await.text();
+    assert!(!list.contains("清理消防通道") && list.contains("补植绿地"), "{list}");
+}
+
+#[tokio::test]
+async fn a_dispute_from_intake_to_agreement() {
+    let app = TestApp::new().await;
+    case_orgs(&app).await;
+    let db = &app.t.db;
+    let sys = wuye_store::access::Access::system("test");
+    let owner = app.login("owner_zw").await;
+    let mediator = app.login("mediator").await;
+    let estate = wuye_store::registry::find_estate(db, &sys, "640106001003", "满春园小区", fixture_today()).await.unwrap().unwrap();
+    let firm: i64 = wuye_store::on!(db, p => wuye_store::sqlx::query_scalar::<_, i64>("SELECT enterprise_id FROM service_contracts WHERE estate_id = $1 LIMIT 1").bind(estate).fetch_one(p).await).unwrap();
+    let liu: i64 = wuye_store::on!(db, p => wuye_store::sqlx::query_scalar::<_, i64>("SELECT id FROM owners WHERE name = '刘洋'").fetch_one(p).await).unwrap();
+
+    // The owner's page links to the forms; the phone form names the owner as applicant.
+    let my = app.get_as(&owner, "/my").await.text();
+    assert!(my.contains("/my/cases"), "{my}");
+    let mine = app.get_as(&owner, "/my/cases").await.text();
+    assert!(mine.contains(&format!("/estates/{estate}/disputes/new")), "{mine}");
+    let form = app.get_as(&owner, &format!("/estates/{estate}/disputes/new")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text().contains("张伟") && form.text().contains("业主本人") && form.text().contains("class=\"phone\""), "{}", form.text());
+
+    // A respondent who is not an owner of the estate is refused; nothing is opened.
+    let path = format!("/estates/{estate}/disputes/new");
+    let r = app.multipart_as(&owner, &path, &[("category", "owner_owner"), ("title", "楼上漏水"), ("description", "漏水损坏天花板，请求赔偿"), ("respondent_kind", "owner"), ("respondent_owner", &liu.to_string())], &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("不是本小区的业主"), "{}", r.text());
+    assert_eq!(app.count("cases").await, 0);
+
+    // Applied against the enterprise.
+    let r = app.multipart_as(&owner, &path, &[("category", "owner_enterprise"), ("title", "物业费争议"), ("description", "电梯长期停运，请求减免物业费"), ("respondent_kind", "enterprise"), ("respondent_firm", &firm.to_string())], &[("files", "照片.png", "image/png", b"\x89PNG\r\n\x1a\n0000")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let id = last_case(&app).await;
+    assert!(app.get_as(&owner, "/my/cases").await.text().contains("物业费争议"));
+
+    // Acceptance without both consents is refused, naming Art 17.
+    let step = format!("/cases/{id}/step");
+    let page = app.get_as(&mediator, &format!("/cases/{id}")).await.text();
+    assert!(page.contains("name=\"consent_1\"") && page.contains("name=\"consent_2\""), "{page}");
+    let r = app.multipart_as(&mediator, &step, &[("action", "accept"), ("consent_1", "1")], &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("人民调解法第十七条"), "{}", r.text());
+    assert_eq!(case_state(&app, id).await, ("applied".to_string(), 1));
+    for (action, extra) in [("accept", vec![("consent_1", "1"), ("consent_2", "1")]), ("notify", vec![]), ("session", vec![("note", "第一次调解：双方陈述")]), ("session", vec![("note", "第二次调解：达成一致")])] {
+        let mut f = vec![("action", action)];
+        f.extend(extra);
+        let r = app.multipart_as(&mediator, &step, &f, &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{action}: {}", r.text());
+    }
+    let r = app
+        .multipart_as(&mediator, &step, &[("action", "agree"), ("facts", "电梯停运三个月"), ("terms", "企业减免三个月物业费的30%"), ("performance", "下期账单中抵扣"), ("performance_deadline", "2026-12-31"),
+            ("signed_by_parties", "1"), ("signed_by_mediator", "1"), ("effective_on", "2026-11-27")], &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(case_state(&app, id).await, ("agreed".to_string(), 6));
+    // Effective 27 Nov → apply for judicial confirmation by 27 Dec (30 days).
+    let page = app.get_as(&owner, &format!("/cases/{id}")).await.text();
+    assert!(page.contains("申请司法确认截止 2026-12-27"), "{page}");
+    assert!(page.contains("协议生效后30日内，人民调解法第三十三条"));
+    // The owner rates the mediation; the mediator records the joint application.
+    let r = app.post_as(&owner, &format!("/cases/{id}/rate"), &[("seq", "1"), ("satisfaction", "5")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = app.post_as(&mediator, &format!("/cases/{id}/agreement"), &[("event", "judicial_applied"), ("date", "2026-11-28")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(app.get_as(&owner, &format!("/cases/{id}")).await.text().contains("已申请司法确认 2026-11-28"));
+}
+
+#[tokio::test]
+async fn a_referral_goes_to_the_competent_department() {
+    let app = TestApp::new().await;
+    let orgs = case_orgs(&app).await;
+    let sys = wuye_store::access::Access::system("test");
+    let street = app.login("street_fh").await;
+    let reg = app.login("reg_xq").await;
+    let dept = app.login("dept_jf").await;
+    let estate = wuye_store::registry::find_estate(&app.t.db, &sys, "640104001002", "崇安小区", fixture_today()).await.unwrap().unwrap();
+    let path = format!("/estates/{estate}/referrals/new");
+    assert_eq!(app.get_as(&street, &path).await.status, StatusCode::OK);
+    let r = app.multipart_as(&street, &path, &[("category", "fire_lane"), ("title", "5号楼前消防通道被占用"), ("description", "私家车长期停放")], &[("files", "现场.jpg", "image/jpeg", b"\xFF\xD8\xFF\xE0jpeg")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let id = last_case(&app).await;
+    // The housing department refers it; the competent departments are proposed first.
+    let page = app.get_as(&reg, &format!("/cases/{id}")).await.text();
+    assert!(page.contains("value=\"refer\"") && page.contains("value=\"dismiss\""), "{page}");
+    let (urban, greening) = (page.find("兴庆区综合执法局").unwrap(), page.find("兴庆区园林局").unwrap());
+    assert!(urban < greening, "urban management is competent for a fire lane");
+    let step = format!("/cases/{id}/step");
+    let r = app.multipart_as(&reg, &step, &[("action", "refer"), ("holder_org_id", &orgs.mediation.to_string())], &[]).await;
+    assert!(r.text().contains("不是职能部门"), "{}", r.text());
+    let r = app.multipart_as(&reg, &step, &[("action", "refer"), ("holder_org_id", &orgs.dept1.to_string())], &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    for (action, note) in [("accept", ""), ("handle", "已责令车主挪车并处罚款200元")] {
+        let r = app.multipart_as(&dept, &step, &[("action", action), ("note", note)], &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{action}: {}", r.text());
+    }
+    assert_eq!(case_state(&app, id).await, ("handled".to_string(), 4));
+    let page = app.get_as(&street, &format!("/cases/{id}")).await.text();
+    assert!(page.contains("已处理") && page.contains("已责令车主挪车") && page.contains("现场.jpg"), "{page}");
 }

@@ -8,6 +8,7 @@ pub mod import;
 pub mod votes;
 pub mod fund;
 pub mod assembly;
+pub mod cases;
 
 use crate::ctx::PageCtx;
 use crate::error::PageError;
