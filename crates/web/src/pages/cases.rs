@@ -439,7 +439,7 @@ async fn case_page(state: &AppState, lang: Lang, u: &User, id: i64, s: Submitted
     let agreement = cs::agreement(db, a, id, today).await?;
     let timeline = cs::timeline(db, a, id, today).await?;
     let mut files = cs::attachments(db, a, id, today).await?;
-    let steps = timeline
+    let steps: Vec<(TimelineStep, Vec<Attachment>)> = timeline
         .into_iter()
         .map(|t| {
             let mine: Vec<Attachment> = files.iter().filter(|x| x.step_id == Some(t.id)).cloned().collect();
@@ -450,7 +450,13 @@ async fn case_page(state: &AppState, lang: Lang, u: &User, id: i64, s: Submitted
     let by = cs::roles_in(db, a, &k).await?;
     let kind = k.kind();
     let forms: Vec<StepForm> = kind.flow().steps_from(&k.state).into_iter().filter(|s| by.contains(&s.by)).map(|s| step_form(kind, s)).collect();
-    let departments = if forms.iter().any(|f| f.holder) { departments(state, u, competent_for(&k.category)).await? } else { Vec::new() };
+    let mut departments = if forms.iter().any(|f| f.holder) { departments(state, u, competent_for(&k.category)).await? } else { Vec::new() };
+    // Reopening goes back, by default, to the department that reported the result.
+    if forms.iter().any(|f| f.action == "reopen")
+        && let Some(reporter) = steps.iter().rev().find(|(t, _)| t.action == "report").and_then(|(t, _)| t.org.clone())
+    {
+        departments.sort_by_key(|o| o.name != reporter);
+    }
     let holds = by.contains(&By::Holder);
     let own_owner = match a.scope() {
         Scope::Owner(o) => Some(*o),
