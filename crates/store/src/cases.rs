@@ -383,8 +383,13 @@ pub struct Case {
     pub meeting_id: Option<i64>,
     pub supervisor_org_id: i64,
     pub supervisor: String,
+    /// Who must act now.
     pub holder_org_id: i64,
     pub holder: String,
+    /// The organisation the case was last sent to by choice (the lead department of a
+    /// matter, the department a referral went to, the mediation committee); the holder
+    /// until then.
+    pub lead: String,
     /// Deadline of the current state (Asia/Shanghai date); none when closed.
     pub deadline: Option<NaiveDate>,
     pub opened_on: NaiveDate,
@@ -409,7 +414,9 @@ impl Case {
 }
 
 const CASE_COLS: &str = "c.id, c.kind, c.state, c.closed, c.title, c.category, c.description, c.region_code, c.estate_id, e.name AS estate_name, c.house_id, c.meeting_id, \
-     c.supervisor_org_id, so.name AS supervisor, c.holder_org_id, ho.name AS holder, c.deadline, c.opened_on, c.closed_on, c.escalated_on, c.escalated_to, c.opened_by, c.outcome";
+     c.supervisor_org_id, so.name AS supervisor, c.holder_org_id, ho.name AS holder, \
+     COALESCE((SELECT lo.name FROM case_steps ls JOIN organisations lo ON lo.id = ls.holder_org_id WHERE ls.case_id = c.id AND ls.action IN ('dispatch', 'redispatch', 'reopen', 'refer', 'apply') ORDER BY ls.seq DESC LIMIT 1), ho.name) AS lead, \
+     c.deadline, c.opened_on, c.closed_on, c.escalated_on, c.escalated_to, c.opened_by, c.outcome";
 const CASE_FROM: &str = "cases c JOIN organisations so ON so.id = c.supervisor_org_id JOIN organisations ho ON ho.id = c.holder_org_id LEFT JOIN estates e ON e.id = c.estate_id";
 
 /// The cases a caller reaches (`c` aliases `cases`):

@@ -120,6 +120,7 @@ async fn a_matter_runs_is_returned_and_escalates_on_the_right_working_day() {
     let c = cases::get(db, &w.reg, a, d("2026-12-04")).await.unwrap();
     // Reported on Fri 4 Dec: the convener has 5 working days, to Fri 11 Dec.
     assert_eq!((c.holder_org_id, c.deadline), (w.housing, Some(d("2026-12-11"))));
+    assert_eq!((c.holder.as_str(), c.lead.as_str()), ("兴庆区住房和城乡建设局", "兴庆区城市管理局"), "with the convener, led by the department");
     assert_eq!(cases::step(db, &w.reg, a, &step("confirm", ""), &[], d("2026-12-07")).await.unwrap(), "confirmed");
     let c = cases::get(db, &w.reg, a, d("2026-12-07")).await.unwrap();
     assert!(c.closed && c.deadline.is_none());

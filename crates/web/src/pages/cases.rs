@@ -258,7 +258,7 @@ async fn export(state: AppState, u: User, q: ListQuery, file: &str) -> PageResul
                 t(c.kind().label_zh()),
                 t(&c.title),
                 t(c.estate_name.as_deref().unwrap_or("")),
-                t(&c.holder),
+                t(&c.lead),
                 t(c.state_label()),
                 c.deadline.map(|x| t(&x.to_string())).unwrap_or(Out::Empty),
                 t(d),
@@ -267,7 +267,7 @@ async fn export(state: AppState, u: User, q: ListQuery, file: &str) -> PageResul
             ]
         })
         .collect();
-    super::dashboard::file_response(file, &format!("案件-{today}"), "案件", &["编号", "类型", "标题", "小区", "承办", "状态", "期限", "逾期/临期", "升级督办", "办结日期"], rows)
+    super::dashboard::file_response(file, &format!("案件-{today}"), "案件", &["编号", "类型", "标题", "小区", "承办部门", "状态", "期限", "逾期/临期", "升级督办", "办结日期"], rows)
 }
 
 pub async fn export_xlsx(State(state): State<AppState>, u: User, Query(q): Query<ListQuery>) -> PageResult {
@@ -908,7 +908,7 @@ pub async fn meeting_export(State(state): State<AppState>, u: User, Path(id): Pa
         .into_iter()
         .map(|c| {
             let (d, _) = due(&c, today);
-            vec![Out::Int(c.id), t(&c.title), t(&c.holder), t(c.state_label()), c.deadline.map(|x| t(&x.to_string())).unwrap_or(Out::Empty), t(d), c.escalated_on.map(|x| t(&x.to_string())).unwrap_or(Out::Empty), c.closed_on.map(|x| t(&x.to_string())).unwrap_or(Out::Empty), t(&c.outcome)]
+            vec![Out::Int(c.id), t(&c.title), t(&c.lead), t(c.state_label()), c.deadline.map(|x| t(&x.to_string())).unwrap_or(Out::Empty), t(d), c.escalated_on.map(|x| t(&x.to_string())).unwrap_or(Out::Empty), c.closed_on.map(|x| t(&x.to_string())).unwrap_or(Out::Empty), t(&c.outcome)]
         })
         .collect();
     super::dashboard::file_response("matters.xlsx", &format!("{}-{}-事项", m.title, m.held_on), "事项", &["编号", "事项", "承办部门", "状态", "期限", "逾期/临期", "升级督办", "办结日期", "办理结果"], rows)
