@@ -80,13 +80,13 @@ impl<T> OrApi<T> for Result<T, StoreError> {
 
 #[utoipa::path(get, path = "/api/cases", tag = "cases", params(CaseFilter),
     responses((status = 200, body = Page<Case>, description = "The cases the caller reaches, overdue and nearest deadlines first, 50 a page"), (status = 403, body = ApiErrorBody)))]
-pub async fn list(State(s): State<AppState>, u: User, Query(f): Query<CaseFilter>) -> ApiResult<Json<Page<Case>>> {
+pub async fn list_cases(State(s): State<AppState>, u: User, Query(f): Query<CaseFilter>) -> ApiResult<Json<Page<Case>>> {
     Ok(Json(cs::list(&s.db, u.access(), &f, s.today()).await.api()?))
 }
 
 #[utoipa::path(get, path = "/api/cases/inbox", tag = "cases",
     responses((status = 200, body = Vec<Case>, description = "Open cases held by the caller's organisations, nearest deadline first (at most 200)"), (status = 403, body = ApiErrorBody)))]
-pub async fn inbox(State(s): State<AppState>, u: User) -> ApiResult<Json<Vec<Case>>> {
+pub async fn case_inbox(State(s): State<AppState>, u: User) -> ApiResult<Json<Vec<Case>>> {
     Ok(Json(cs::inbox(&s.db, u.access(), 200).await.api()?))
 }
 
@@ -107,7 +107,7 @@ pub struct Overdue {
 
 #[utoipa::path(get, path = "/api/cases/overdue", tag = "cases", params(OverdueParams),
     responses((status = 200, body = Overdue), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-pub async fn overdue(State(s): State<AppState>, u: User, Query(q): Query<OverdueParams>) -> ApiResult<Json<Overdue>> {
+pub async fn overdue_cases(State(s): State<AppState>, u: User, Query(q): Query<OverdueParams>) -> ApiResult<Json<Overdue>> {
     let r = q.region.unwrap_or_default();
     let r = r.trim();
     if r.len() > 12 || !r.bytes().all(|b| b.is_ascii_digit()) {
@@ -122,7 +122,7 @@ pub async fn overdue(State(s): State<AppState>, u: User, Query(q): Query<Overdue
 /// mediation (`estate_id`, `category`, `parties`). Attachments are uploaded on the page.
 #[utoipa::path(post, path = "/api/cases", tag = "cases", request_body = NewCase,
     responses((status = 201, body = Created), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-pub async fn create(State(s): State<AppState>, u: User, body: Bytes) -> ApiResult<Response> {
+pub async fn create_case(State(s): State<AppState>, u: User, body: Bytes) -> ApiResult<Response> {
     u.access().require(wuye_domain::account::Action::Create, wuye_domain::account::Resource::Case).api()?;
     let n: NewCase = parse_json(&body)?;
     Ok(created(cs::open(&s.db, u.access(), &n, &[], s.today()).await.api()?))
@@ -193,7 +193,7 @@ pub fn next_steps(c: &Case, by: &[By]) -> Vec<NextStep> {
 
 #[utoipa::path(get, path = "/api/cases/{id}", tag = "cases", params(("id" = i64, Path, description = "Case id")),
     responses((status = 200, body = CaseDetail), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
-pub async fn get(State(s): State<AppState>, u: User, Path(id): Path<i64>) -> ApiResult<Json<CaseDetail>> {
+pub async fn get_case(State(s): State<AppState>, u: User, Path(id): Path<i64>) -> ApiResult<Json<CaseDetail>> {
     let (db, a, today) = (&s.db, u.access(), s.today());
     let c = cs::get(db, a, id, today).await.api()?;
     let roles = cs::roles_in(db, a, &c).await.api()?;
@@ -226,7 +226,7 @@ pub struct CaseState {
 /// party's consent, an incomplete agreement; 409 when someone else just took a step.
 #[utoipa::path(post, path = "/api/cases/{id}/steps", tag = "cases", params(("id" = i64, Path, description = "Case id")), request_body = StepInput,
     responses((status = 200, body = CaseState), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-pub async fn step(State(s): State<AppState>, u: User, Path(id): Path<i64>, body: Bytes) -> ApiResult<Json<CaseState>> {
+pub async fn take_step(State(s): State<AppState>, u: User, Path(id): Path<i64>, body: Bytes) -> ApiResult<Json<CaseState>> {
     let c = cs::get(&s.db, u.access(), id, s.today()).await.api()?;
     let input: StepInput = parse_json(&body)?;
     let state = cs::step(&s.db, u.access(), id, &input, &[], s.today()).await.map_err(|e| match e {
@@ -248,7 +248,7 @@ pub struct SatisfactionInput {
 #[utoipa::path(post, path = "/api/cases/{id}/parties/{seq}/satisfaction", tag = "cases",
     params(("id" = i64, Path, description = "Case id"), ("seq" = i64, Path, description = "Party number")), request_body = SatisfactionInput,
     responses((status = 204), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-pub async fn rate(State(s): State<AppState>, u: User, Path((id, seq)): Path<(i64, i64)>, body: Bytes) -> ApiResult<StatusCode> {
+pub async fn rate_party(State(s): State<AppState>, u: User, Path((id, seq)): Path<(i64, i64)>, body: Bytes) -> ApiResult<StatusCode> {
     cs::get(&s.db, u.access(), id, s.today()).await.api()?;
     let r: SatisfactionInput = parse_json(&body)?;
     cs::rate(&s.db, u.access(), id, seq, r.satisfaction, s.today()).await.api()?;
@@ -278,7 +278,7 @@ pub async fn agreement_event(State(s): State<AppState>, u: User, Path(id): Path<
 
 #[utoipa::path(get, path = "/api/meetings", tag = "cases",
     responses((status = 200, body = Vec<Meeting>, description = "Joint-conference meetings the caller reaches, newest first (at most 200)"), (status = 403, body = ApiErrorBody)))]
-pub async fn meetings(State(s): State<AppState>, u: User) -> ApiResult<Json<Vec<Meeting>>> {
+pub async fn list_meetings(State(s): State<AppState>, u: User) -> ApiResult<Json<Vec<Meeting>>> {
     Ok(Json(cs::meetings(&s.db, u.access(), 200).await.api()?))
 }
 
@@ -309,7 +309,7 @@ pub struct MeetingDetail {
 
 #[utoipa::path(get, path = "/api/meetings/{id}", tag = "cases", params(("id" = i64, Path, description = "Meeting id")),
     responses((status = 200, body = MeetingDetail), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
-pub async fn meeting(State(s): State<AppState>, u: User, Path(id): Path<i64>) -> ApiResult<Json<MeetingDetail>> {
+pub async fn get_meeting(State(s): State<AppState>, u: User, Path(id): Path<i64>) -> ApiResult<Json<MeetingDetail>> {
     let meeting = cs::meeting(&s.db, u.access(), id).await.api()?;
     let attendees = cs::attendees(&s.db, id).await.api()?.into_iter().map(|(organisation, attendee)| Attendee { organisation, attendee }).collect();
     let f = CaseFilter { meeting_id: Some(id), ..Default::default() };
@@ -329,7 +329,7 @@ pub struct OrgParams {
 
 #[utoipa::path(get, path = "/api/organisations", tag = "cases", params(OrgParams),
     responses((status = 200, body = Vec<Organisation>, description = "Departments, street offices and mediation committees the caller may see")))]
-pub async fn organisations(State(s): State<AppState>, u: User, Query(q): Query<OrgParams>) -> ApiResult<Json<Vec<Organisation>>> {
+pub async fn list_organisations(State(s): State<AppState>, u: User, Query(q): Query<OrgParams>) -> ApiResult<Json<Vec<Organisation>>> {
     let kind = q.kind.as_deref().map(str::trim).filter(|k| !k.is_empty());
     Ok(Json(cs::organisations(&s.db, u.access(), kind).await.api()?))
 }
