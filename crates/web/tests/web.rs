@@ -1838,6 +1838,11 @@ async fn case_figures_per_region() {
     let own = app.get_as(&reg, "/api/regions/640104/cases").await.json();
     assert_eq!(own["total"]["matters"], 3);
     assert_eq!(app.get_as(&reg, "/api/regions/640106/cases").await.status, StatusCode::NOT_FOUND);
+    // The overdue lists: the county's own, and a wider prefix still scoped to the county.
+    let o = app.get_as(&reg, "/api/cases/overdue?region=640104").await.json();
+    assert_eq!((o["total"].as_i64(), o["items"][0]["title"].as_str()), (Some(1), Some("M2")));
+    assert_eq!(app.get_as(&reg, "/api/cases/overdue?region=64").await.json()["total"], 1);
+    assert_eq!(app.get("/api/cases/overdue?region=6401").await.json()["total"], 2);
     let dept = app.login("dept_jf").await;
     assert_eq!(app.get_as(&dept, "/api/regions/640106/cases").await.json()["total"]["matters"], 0, "not a member of 金凤区's police");
     wuye_store::cases::add_member(db, &sys, po_jf, "dept_jf").await.unwrap();
