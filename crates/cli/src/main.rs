@@ -5,6 +5,7 @@
 mod bench;
 mod bench_auth;
 mod bench_assembly;
+mod bench_cases;
 mod bench_fund;
 mod config;
 
@@ -115,6 +116,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: FundCmd,
     },
+    /// Cases (joint-conference matters, referrals, disputes).
+    Cases {
+        #[command(subcommand)]
+        cmd: CasesCmd,
+    },
     /// The key that encrypts ID numbers and phones.
     Key {
         #[command(subcommand)]
@@ -176,6 +182,18 @@ enum FundCmd {
     /// account's balance, and every balance equals the sum of its entries. Prints each
     /// mismatch (estate and house) and exits with 1 if there is one.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum CasesCmd {
+    /// Escalates every open case whose deadline was missed and whose escalation day (the
+    /// first working day after the deadline) has come; prints how many. `wuye serve` does
+    /// this at start and every 10 minutes.
+    Escalate {
+        /// The day to escalate as of (YYYY-MM-DD; default today, Asia/Shanghai).
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -243,6 +261,24 @@ async fn open(data_dir: &std::path::Path) -> Result<Db> {
     Ok(db)
 }
 
+/// Every 10 minutes (the first run at once), escalates the cases whose deadline was
+/// missed ([`wuye_store::cases::escalate_due`]) as of the server's today; logs the count.
+fn spawn_escalation(state: wuye_web::AppState) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let day = state.today();
+            match wuye_store::cases::escalate_due(&state.db, day).await {
+                Ok(0) => tracing::debug!(%day, "no case to escalate"),
+                Ok(n) => tracing::info!(%day, escalated = n, "cases escalated"),
+                Err(e) => tracing::error!(%day, error = %e, "escalation failed"),
+            }
+        }
+    });
+}
+
 /// Today's date in Asia/Shanghai.
 pub fn today() -> chrono::NaiveDate {
     wuye_web::today()
@@ -305,6 +341,7 @@ async fn run(cli: Cli) -> Result<()> {
             }
             first_admin(&db).await?;
             let state = wuye_web::AppState::new(db, settings.web());
+            spawn_escalation(state.clone());
             let addr: std::net::SocketAddr = format!("{bind}:{port}").parse().with_context(|| format!("监听地址无效: {bind}:{port}"))?;
             let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("无法监听 {addr}"))?;
             println!("Wuye 已启动: http://{}/", listener.local_addr()?);
@@ -394,6 +431,16 @@ async fn run(cli: Cli) -> Result<()> {
             println!("{}", wuye_store::demo::write_cases(&db, today(), &bar()).await?);
         }
         Cmd::Bench { which } => bench::run(which, &cli.data_dir).await?,
+        Cmd::Cases { cmd } => {
+            let db = open(&cli.data_dir).await?;
+            match cmd {
+                CasesCmd::Escalate { date } => {
+                    let day = date.unwrap_or_else(today);
+                    let n = wuye_store::cases::escalate_due(&db, day).await?;
+                    println!("{day}：升级督办 {n} 件逾期案件");
+                }
+            }
+        }
         Cmd::User { cmd } => {
             let db = open(&cli.data_dir).await?;
             match cmd {

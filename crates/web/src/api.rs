@@ -24,6 +24,7 @@ use wuye_store::stats::{AssemblyFundStats, RegionCoverage, RegionStats};
 use wuye_store::{region, stats};
 
 pub mod assembly;
+pub mod cases;
 pub mod fund;
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -785,9 +786,12 @@ pub async fn check_receipt(State(s): State<AppState>, u: User, Path((id, receipt
         fund::list_uses, fund::apply_use, fund::get_use, fund::submit_to_vote, fund::decide, fund::confirm, fund::pay, fund::charge, fund::disclose,
         fund::get_household, fund::deposit, fund::transfer, fund::refund, fund::list_rates, fund::set_rate,
         list_votes, create_vote, get_vote, cast_ballot, announce_vote, open_vote, close_vote, publish_vote, vote_results, check_receipt,
+        cases::list_cases, cases::case_inbox, cases::overdue_cases, cases::create_case, cases::get_case, cases::take_step, cases::rate_party, cases::agreement_event,
+        cases::list_meetings, cases::create_meeting, cases::get_meeting, cases::list_organisations, cases::calendar_days, cases::add_calendar_day, cases::working_days,
+        cases::region_cases,
     ),
     components(schemas(CellError)),
-    tags((name = "regions", description = "行政区划 and coverage figures"), (name = "registry", description = "小区、房屋、业主、企业、合同"), (name = "import", description = "台账导入"), (name = "assembly", description = "业主大会表决（民法典第二百七十八条）"), (name = "fund", description = "住宅专项维修资金（《住宅专项维修资金管理办法》）"))
+    tags((name = "regions", description = "行政区划 and coverage figures"), (name = "registry", description = "小区、房屋、业主、企业、合同"), (name = "import", description = "台账导入"), (name = "assembly", description = "业主大会表决（民法典第二百七十八条）"), (name = "fund", description = "住宅专项维修资金（《住宅专项维修资金管理办法》）"), (name = "cases", description = "联席会议事项、执法移交与纠纷调解（一个案件引擎；期限按工作日）"))
 )]
 pub struct ApiDoc;
 

@@ -628,7 +628,7 @@ pub const PAIRS: &[(&str, &str)] = &[
     ("执法移交", "Enforcement referrals"),
     ("承办", "Lead"),
     ("当前办理", "Now with"),
-    ("承办部门", "Handling department"),
+    ("承办部门", "Lead department"),
     ("拒绝", "Refused"),
     ("按违法行为类别，主管部门排在前面。", "Competent departments for the violation are listed first."),
     ("提交", "Submit"),
@@ -765,6 +765,24 @@ pub const PAIRS: &[(&str, &str)] = &[
     ("应急管理（安全生产）部门", "Emergency management (work safety)"),
     ("消防救援机构", "Fire and rescue"),
     ("人民调解委员会", "People's mediation committee"),
+    // Cases on the dashboard.
+    ("联席会议、执法移交与纠纷调解", "Joint conference, enforcement referrals and mediation"),
+    ("逾期未办", "Overdue"),
+    ("在办", "Open"),
+    ("按期办结", "Closed on time"),
+    ("按期率", "On-time rate"),
+    ("纠纷", "Disputes"),
+    ("已结案", "Concluded"),
+    ("调解成功率", "Success rate"),
+    ("按承办部门", "by lead department"),
+    ("按类别", "by category"),
+    ("平均办结天数", "Average days"),
+    ("按处理结果", "by outcome"),
+    ("违法行为类别", "Violation"),
+    ("暂无联席会议事项。", "No joint-conference matters yet."),
+    ("暂无纠纷调解。", "No disputes yet."),
+    ("暂无执法移交。", "No referrals yet."),
+    ("按期：从未因逾期升级督办，且已办结或仍在期限内；按期率 = 按期事项 / 全部事项。调解成功率 = 达成协议 / 已结案（含达成协议、终止、不予受理、转诉调对接）。逾期未办：在办且已过期限。", "On time: never escalated for a missed deadline, and closed or still within its deadline; on-time rate = matters on time / all matters. Success rate = agreed / concluded (agreed, ended, declined, referred to court-linked mediation). Overdue: open and past the deadline."),
 ];
 
 #[cfg(test)]

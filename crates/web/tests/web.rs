@@ -512,11 +512,11 @@ struct Ids {
     vote_of_estate: std::collections::HashMap<&'static str, i64>,
     /// A fund use applied for in each estate (see [`fund_uses_of_estates`]).
     fund_use_of_estate: std::collections::HashMap<&'static str, i64>,
-    /// A referral reported in each estate, and its evidence (see [`cases_of_estates`]).
+    /// A referral reported in each estate, its evidence, and a meeting in each estate's
+    /// county (see [`cases_of_estates`]).
     case_of_estate: std::collections::HashMap<&'static str, i64>,
     attachment_of_estate: std::collections::HashMap<&'static str, i64>,
-    /// A meeting of a provincial convener, which no tested role reaches.
-    meeting: i64,
+    meeting_of_estate: std::collections::HashMap<&'static str, i64>,
 }
 
 async fn ids(app: &TestApp) -> Ids {
@@ -535,27 +535,39 @@ async fn ids(app: &TestApp) -> Ids {
         fund_use_of_estate: Default::default(),
         case_of_estate: Default::default(),
         attachment_of_estate: Default::default(),
-        meeting: 0,
+        meeting_of_estate: Default::default(),
     }
 }
 
-/// A provincial housing department (no tested role belongs to it) convenes a meeting and
-/// has a violation reported in each fixture estate with a PDF of evidence, for the routes
-/// naming `{case}`, `{attachment}` and `{meeting}`.
+/// A housing department in each fixture county convenes a meeting and has a violation
+/// reported in each estate of its county with a PDF of evidence (as the system), for the
+/// routes naming `{case}`, `{attachment}` and `{meeting}`.
 async fn cases_of_estates(app: &TestApp, ids: &mut Ids) {
     use wuye_store::cases as cs;
     let sys = wuye_store::access::Access::system("test");
     let db = &app.t.db;
-    let housing = cs::create_organisation(db, &sys, "housing", "自治区住房和城乡建设厅", "640000000000", "").await.unwrap();
-    let m = cs::NewMeeting { convener_org_id: housing, title: "全区联席会议".into(), held_on: fixture_today(), ..Default::default() };
-    ids.meeting = cs::create_meeting(db, &sys, &m).await.unwrap();
-    for (name, id) in &ids.estate {
-        let n = cs::NewCase { kind: "referral".into(), title: "占用消防通道".into(), category: "fire_lane".into(), description: "测试".into(), estate_id: Some(*id), supervisor_org_id: Some(housing), ..Default::default() };
+    let mut by_county: std::collections::HashMap<String, (i64, i64)> = std::collections::HashMap::new();
+    let estates: Vec<(&'static str, i64)> = ids.estate.iter().map(|(k, v)| (*k, *v)).collect();
+    for (name, id) in estates {
+        let e = wuye_store::registry::get_estate(db, &sys, id, fixture_today()).await.unwrap();
+        let county = format!("{}000000", &e.region_code[..6]);
+        let (housing, meeting) = match by_county.get(&county) {
+            Some(x) => *x,
+            None => {
+                let org = cs::create_organisation(db, &sys, "housing", &format!("住建{county}"), &county, "").await.unwrap();
+                let m = cs::NewMeeting { convener_org_id: org, title: "越权测试会议".into(), held_on: fixture_today(), ..Default::default() };
+                let m = cs::create_meeting(db, &sys, &m).await.unwrap();
+                by_county.insert(county.clone(), (org, m));
+                (org, m)
+            }
+        };
+        ids.meeting_of_estate.insert(name, meeting);
+        let n = cs::NewCase { kind: "referral".into(), title: "占用消防通道".into(), category: "fire_lane".into(), description: "测试".into(), estate_id: Some(id), supervisor_org_id: Some(housing), ..Default::default() };
         let up = cs::Upload { file_name: "evidence.pdf".into(), bytes: SCAN_PDF.to_vec() };
         let c = cs::open(db, &sys, &n, &[up], fixture_today()).await.unwrap();
-        ids.case_of_estate.insert(*name, c);
+        ids.case_of_estate.insert(name, c);
         let a = cs::attachments(db, &sys, c, fixture_today()).await.unwrap();
-        ids.attachment_of_estate.insert(*name, a[0].id);
+        ids.attachment_of_estate.insert(name, a[0].id);
     }
 }
 
@@ -651,7 +663,8 @@ fn fill(path: &str, c: &RoleCase, ids: &Ids, variant: &str) -> String {
             "{fund_use}" => ids.fund_use_of_estate[c.foreign_estate].to_string(),
             "{case}" => ids.case_of_estate[c.foreign_estate].to_string(),
             "{attachment}" => ids.attachment_of_estate[c.foreign_estate].to_string(),
-            "{meeting}" => ids.meeting.to_string(),
+            "{meeting}" => ids.meeting_of_estate[c.foreign_estate].to_string(),
+            "{seq}" => "1".to_string(),
             "{receipt}" => "0".repeat(64),
             "{ballot}" => "1".to_string(),
             "{user}" => other_user.to_string(),
@@ -692,7 +705,7 @@ async fn isolation_every_route_every_role() {
                 continue;
             }
             let variants: Vec<&str> = if path.contains("{file}") {
-                vec!["estates.csv", "houses.csv", "enterprises.csv", "contracts.csv", "coverage.csv", "assembly-fund.csv"]
+                vec!["estates.csv", "houses.csv", "enterprises.csv", "contracts.csv", "coverage.csv", "assembly-fund.csv", "cases-figures.csv"]
             } else {
                 vec![""]
             };
@@ -1857,4 +1870,262 @@ async fn a_referral_goes_to_the_competent_department() {
     assert_eq!(case_state(&app, id).await, ("handled".to_string(), 4));
     let page = app.get_as(&street, &format!("/cases/{id}")).await.text();
     assert!(page.contains("已处理") && page.contains("已责令车主挪车") && page.contains("现场.jpg"), "{page}");
+}
+
+// Cases through the API, and their figures
+
+fn day(s: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+async fn scalar(app: &TestApp, sql: &'static str) -> i64 {
+    let db = &app.t.db;
+    wuye_store::on!(db, p => wuye_store::sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await).unwrap()
+}
+
+#[tokio::test]
+async fn cases_through_the_api() {
+    use wuye_store::cases as cs;
+    let app = TestApp::new().await;
+    let db = &app.t.db;
+    let sys = wuye_store::access::Access::system("test");
+    let housing = cs::create_organisation(db, &sys, "housing", "兴庆区住房和城乡建设局", "640104000000", "").await.unwrap();
+    let cg = cs::create_organisation(db, &sys, "urban_management", "兴庆区综合执法局", "640104000000", "").await.unwrap();
+    let region = |c: &str| wuye_domain::account::Scope::Region(wuye_domain::region::RegionCode::parse(c).unwrap());
+    wuye_store::account::create_user(db, &sys, "dept_xq", "兴庆区综合执法局", FIXTURE_PASSWORD, &[(wuye_domain::account::Role::Department, region("640104"), String::new())], false).await.unwrap();
+    cs::add_member(db, &sys, housing, "reg_xq").await.unwrap();
+    cs::add_member(db, &sys, cg, "dept_xq").await.unwrap();
+    let conv = app.login("reg_xq").await;
+    let dept = app.login("dept_xq").await;
+    let outsider = app.login("dept_jf").await;
+
+    // A deadline in the past is refused, naming the field; nothing is written.
+    let before = app.count("cases").await;
+    let r = app.json_as(&conv, "POST", "/api/cases", serde_json::json!({"kind": "matter", "title": "清理消防通道", "holder_org_id": cg, "deadline": "2026-11-20"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["errors"][0]["field"], "deadline", "{v}");
+    assert!(v["message"].as_str().unwrap().contains("期限"), "{v}");
+    assert_eq!(app.count("cases").await, before);
+    // A dispatch to an organisation that is not a department.
+    let med = cs::create_organisation(db, &sys, "mediation", "凤凰北街人民调解委员会", "640104001000", "").await.unwrap();
+    let r = app.json_as(&conv, "POST", "/api/cases", serde_json::json!({"kind": "matter", "title": "清理消防通道", "holder_org_id": med, "deadline": "2026-12-10"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["errors"][0]["field"], "holder_org_id");
+    // An owner cannot dispatch.
+    let owner = app.login("owner_zw").await;
+    assert_eq!(app.json_as(&owner, "POST", "/api/cases", serde_json::json!({"kind": "matter", "title": "x", "holder_org_id": cg, "deadline": "2026-12-10"})).await.status, StatusCode::FORBIDDEN);
+
+    // Dispatch.
+    let r = app.json_as(&conv, "POST", "/api/cases", serde_json::json!({"kind": "matter", "title": "清理消防通道", "holder_org_id": cg, "deadline": "2026-12-10"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_i64().unwrap();
+    // The department may accept or return (with reasons); the convener may do nothing now.
+    let v = app.get_as(&dept, &format!("/api/cases/{id}")).await.json();
+    assert_eq!(v["case"]["state"], "dispatched");
+    assert_eq!(v["state_label"], "已派单待签收");
+    let actions: Vec<&str> = v["next_steps"].as_array().unwrap().iter().map(|s| s["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["accept", "return"]);
+    assert_eq!(v["next_steps"][1]["needs_note"], "退回理由");
+    assert_eq!(v["next_steps"][0]["needs_deadline"], false);
+    assert_eq!(v["timeline"].as_array().unwrap().len(), 1);
+    assert_eq!(app.get_as(&conv, &format!("/api/cases/{id}")).await.json()["next_steps"].as_array().unwrap().len(), 0);
+    let inbox = app.get_as(&dept, "/api/cases/inbox").await.json();
+    assert!(inbox.as_array().unwrap().iter().any(|c| c["id"] == id), "{inbox}");
+    // Not the convener's step; an outsider does not reach the case at all.
+    let r = app.json_as(&conv, "POST", &format!("/api/cases/{id}/steps"), serde_json::json!({"action": "accept"})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    assert_eq!(app.get_as(&outsider, &format!("/api/cases/{id}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.json_as(&outsider, "POST", &format!("/api/cases/{id}/steps"), serde_json::json!({"action": "accept"})).await.status, StatusCode::NOT_FOUND);
+    assert!(!app.get_as(&outsider, "/api/cases").await.text().contains("清理消防通道"));
+    // Out of order: reporting before accepting.
+    let r = app.json_as(&dept, "POST", &format!("/api/cases/{id}/steps"), serde_json::json!({"action": "report", "note": "已清理"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["message"].as_str().unwrap().contains("不能在「已派单待签收」状态下进行"));
+    // Accept → report → confirm.
+    let r = app.json_as(&dept, "POST", &format!("/api/cases/{id}/steps"), serde_json::json!({"action": "accept"})).await;
+    assert_eq!((r.status, r.json()["state"].clone()), (StatusCode::OK, serde_json::json!("accepted")));
+    let r = app.json_as(&dept, "POST", &format!("/api/cases/{id}/steps"), serde_json::json!({"action": "report"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "the result is required");
+    let r = app.json_as(&dept, "POST", &format!("/api/cases/{id}/steps"), serde_json::json!({"action": "report", "note": "杂物已清理，通道畅通"})).await;
+    assert_eq!(r.json()["state"], "reported");
+    let v = app.get_as(&conv, &format!("/api/cases/{id}")).await.json();
+    let actions: Vec<&str> = v["next_steps"].as_array().unwrap().iter().map(|s| s["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["confirm", "reopen"]);
+    assert_eq!(v["next_steps"][1]["needs_deadline"], true);
+    let r = app.json_as(&conv, "POST", &format!("/api/cases/{id}/steps"), serde_json::json!({"action": "confirm"})).await;
+    assert_eq!((r.status, r.json()["state"].clone()), (StatusCode::OK, serde_json::json!("confirmed")));
+    let v = app.get_as(&dept, &format!("/api/cases/{id}")).await.json();
+    assert_eq!(v["case"]["closed"], true);
+    assert_eq!(v["timeline"].as_array().unwrap().iter().map(|s| s["action"].as_str().unwrap()).collect::<Vec<_>>(), ["dispatch", "accept", "report", "confirm"]);
+    let list = app.get_as(&conv, "/api/cases?kind=matter&status=closed").await.json();
+    assert_eq!(list["total"], 1);
+    assert_eq!(app.get_as(&conv, "/api/cases/overdue?region=640104").await.json()["total"], 0);
+    assert_eq!(app.get_as(&conv, "/api/cases/overdue?region=64x").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Meetings.
+    let r = app.json_as(&conv, "POST", "/api/meetings", serde_json::json!({"convener_org_id": housing, "title": "第四季度联席会议", "held_on": "2026-11-27", "attendees": [[cg, "王队长"]]})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let mid = r.json()["id"].as_i64().unwrap();
+    let m = app.get_as(&dept, &format!("/api/meetings/{mid}")).await.json();
+    assert_eq!(m["attendees"][0]["attendee"], "王队长");
+    assert_eq!(app.get_as(&outsider, &format!("/api/meetings/{mid}")).await.status, StatusCode::NOT_FOUND);
+    assert!(app.get_as(&dept, "/api/organisations?kind=urban_management").await.json().as_array().unwrap().iter().any(|o| o["id"] == cg));
+
+    // The working-day calculator: the National Day break is skipped.
+    let r = app.get_as(&dept, "/api/calendar/working-days?from=2026-09-30&days=2").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["deadline"], "2026-10-09", "{v}");
+    assert!(v["skipped"].as_array().unwrap().iter().any(|d| d["day"] == "2026-10-01"));
+    // A regional holiday moves it (administrators add days).
+    let r = app.json_as(&dept, "POST", "/api/calendar/days", serde_json::json!({"day": "2026-10-09", "region_code": "640104", "kind": "holiday", "name": "测试假日"})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app.send_json("POST", "/api/calendar/days", serde_json::json!({"day": "2026-10-09", "region_code": "640104", "kind": "holiday", "name": "测试假日"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(app.get_as(&dept, "/api/calendar/working-days?from=2026-09-30&days=2&region=640104001002").await.json()["deadline"], "2026-10-10", "the make-up working Saturday after the regional day off");
+    assert_eq!(app.get_as(&dept, "/api/calendar/working-days?from=2026-09-30&days=2&region=640106").await.json()["deadline"], "2026-10-09");
+}
+
+/// Organisations of one county for the figures test: (housing, a department, street,
+/// mediation committee).
+async fn county_orgs(db: &wuye_store::Db, county: &str, dept_kind: &str, name: &str) -> (i64, i64, i64, i64) {
+    use wuye_store::cases as cs;
+    let sys = wuye_store::access::Access::system("test");
+    let c = format!("{county}000000");
+    let s = format!("{county}001000");
+    (
+        cs::create_organisation(db, &sys, "housing", &format!("{name}住建局"), &c, "").await.unwrap(),
+        cs::create_organisation(db, &sys, dept_kind, &format!("{name}{dept_kind}"), &c, "").await.unwrap(),
+        cs::create_organisation(db, &sys, "street", &format!("{name}街道办"), &s, "").await.unwrap(),
+        cs::create_organisation(db, &sys, "mediation", &format!("{name}人民调解委员会"), &s, "").await.unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn case_figures_per_region() {
+    use wuye_store::cases::{self as cs, AgreementInput, NewCase, Party, StepInput};
+    let app = TestApp::new().await;
+    let db = &app.t.db;
+    let sys = wuye_store::access::Access::system("test");
+    let (h_xq, cg_xq, _, _) = county_orgs(db, "640104", "urban_management", "兴庆区").await;
+    let (h_jf, po_jf, _, _) = county_orgs(db, "640106", "police", "金凤区").await;
+    let ca = scalar(&app, "SELECT id FROM estates WHERE name = '崇安小区'").await;
+    let mc = scalar(&app, "SELECT id FROM estates WHERE name = '满春园小区'").await;
+    let ma = scalar(&app, "SELECT id FROM owners WHERE name = '马明'").await;
+    let li = scalar(&app, "SELECT id FROM owners WHERE name = '李强'").await;
+    let zw = scalar(&app, "SELECT id FROM owners WHERE name = '张伟'").await;
+    let aj = scalar(&app, "SELECT id FROM enterprises WHERE uscc = '91640104MA76ANJU1T'").await;
+    let hx = scalar(&app, "SELECT id FROM enterprises WHERE uscc = '91640106MA76HXWY2F'").await;
+    let step = |id: i64, action: &str, note: &str, on: &str| {
+        let s = StepInput { action: action.into(), note: note.into(), ..Default::default() };
+        let sys = sys.clone();
+        let on = day(on);
+        async move { cs::step(db, &sys, id, &s, &[], on).await.unwrap() }
+    };
+    let matter = |title: &str, holder: i64, sup: i64, deadline: &str, on: &str| {
+        let n = NewCase { kind: "matter".into(), title: title.into(), holder_org_id: Some(holder), supervisor_org_id: Some(sup), deadline: Some(day(deadline)), ..Default::default() };
+        let sys = sys.clone();
+        let on = day(on);
+        async move { cs::open(db, &sys, &n, &[], on).await.unwrap() }
+    };
+    let party = |side: &str, kind: &str, name: &str, owner: Option<i64>, ent: Option<i64>| Party { side: side.into(), party_kind: kind.into(), name: name.into(), owner_id: owner, enterprise_id: ent, ..Default::default() };
+    let dispute = |estate: i64, cat: &str, parties: Vec<Party>| {
+        let n = NewCase { kind: "dispute".into(), title: format!("纠纷{cat}"), category: cat.into(), description: "事实与请求".into(), estate_id: Some(estate), parties, ..Default::default() };
+        let sys = sys.clone();
+        async move { cs::open(db, &sys, &n, &[], day("2026-11-02")).await.unwrap() }
+    };
+    let referral = |estate: i64, cat: &str| {
+        let n = NewCase { kind: "referral".into(), title: format!("违法{cat}"), category: cat.into(), description: "描述".into(), estate_id: Some(estate), ..Default::default() };
+        let sys = sys.clone();
+        async move { cs::open(db, &sys, &n, &[], day("2026-11-02")).await.unwrap() }
+    };
+
+    // 兴庆区: M1 closed in time, M2 never acted on (escalated), M3 open within its deadline.
+    let m1 = matter("M1", cg_xq, h_xq, "2026-11-10", "2026-11-02").await;
+    step(m1, "accept", "", "2026-11-03").await;
+    step(m1, "report", "已办结", "2026-11-04").await;
+    step(m1, "confirm", "", "2026-11-05").await;
+    matter("M2", cg_xq, h_xq, "2026-11-10", "2026-11-02").await;
+    matter("M3", cg_xq, h_xq, "2026-12-20", "2026-11-29").await;
+    // R1 handled; D1 agreed after 10 days; D2 declined after 3 days.
+    let r1 = referral(ca, "fire_lane").await;
+    cs::step(db, &sys, r1, &StepInput { action: "refer".into(), holder_org_id: Some(cg_xq), ..Default::default() }, &[], day("2026-11-03")).await.unwrap();
+    step(r1, "accept", "", "2026-11-04").await;
+    step(r1, "handle", "已责令清理", "2026-11-06").await;
+    let d1 = dispute(ca, "owner_enterprise", vec![party("applicant", "owner", "马明", Some(ma), None), party("respondent", "enterprise", "安居物业", None, Some(aj))]).await;
+    cs::step(db, &sys, d1, &StepInput { action: "accept".into(), consents: vec![(1, true), (2, true)], ..Default::default() }, &[], day("2026-11-03")).await.unwrap();
+    step(d1, "notify", "", "2026-11-03").await;
+    step(d1, "session", "第一次调解", "2026-11-10").await;
+    let g = AgreementInput { oral: false, facts: "漏水".into(), terms: "物业维修".into(), performance: String::new(), performance_deadline: day("2026-11-30"), signed_by_parties: true, signed_by_mediator: true, effective_on: day("2026-11-12") };
+    cs::step(db, &sys, d1, &StepInput { action: "agree".into(), agreement: Some(g), ..Default::default() }, &[], day("2026-11-12")).await.unwrap();
+    let d2 = dispute(ca, "owner_owner", vec![party("applicant", "owner", "马明", Some(ma), None), party("respondent", "owner", "李强", Some(li), None)]).await;
+    step(d2, "decline", "不属于受理范围", "2026-11-05").await;
+    // 金凤区: M4 reported and left unconfirmed (escalated); R2 dismissed; D3 open; D4 to court after 7 days.
+    let m4 = matter("M4", po_jf, h_jf, "2026-11-20", "2026-11-02").await;
+    step(m4, "accept", "", "2026-11-03").await;
+    step(m4, "report", "已处理", "2026-11-04").await;
+    let r2 = referral(mc, "greenery").await;
+    step(r2, "dismiss", "不属于违法行为", "2026-11-03").await;
+    let d3 = dispute(mc, "owner_enterprise", vec![party("applicant", "owner", "张伟", Some(zw), None), party("respondent", "enterprise", "恒信物业", None, Some(hx))]).await;
+    cs::step(db, &sys, d3, &StepInput { action: "accept".into(), consents: vec![(1, true), (2, true)], ..Default::default() }, &[], day("2026-11-03")).await.unwrap();
+    let d4 = dispute(mc, "owner_owner", vec![party("applicant", "owner", "张伟", Some(zw), None), party("respondent", "other", "邻居", None, None)]).await;
+    step(d4, "court", "已移交法院诉调对接", "2026-11-09").await;
+    assert_eq!(cs::escalate_due(db, fixture_today()).await.unwrap(), 2, "M2 and M4");
+
+    let v = app.get("/api/regions/640100/cases").await;
+    assert_eq!(v.status, StatusCode::OK, "{}", v.text());
+    let v = v.json();
+    let child = |code: &str| v["children"].as_array().unwrap().iter().find(|c| c["code"] == code).unwrap().clone();
+    let f = |c: &serde_json::Value, keys: &[&str]| keys.iter().map(|k| c[*k].as_i64().unwrap()).collect::<Vec<_>>();
+    let keys = ["matters", "matters_open", "matters_closed", "matters_closed_on_time", "matters_on_time", "referrals", "referrals_open", "referrals_handled", "referrals_dismissed", "disputes", "disputes_open", "disputes_agreed", "disputes_concluded", "overdue"];
+    assert_eq!(f(&child("640104000000"), &keys), [3, 2, 1, 1, 2, 1, 0, 1, 0, 2, 0, 1, 2, 1], "兴庆区");
+    assert_eq!(f(&child("640106000000"), &keys), [1, 1, 0, 0, 0, 1, 0, 0, 1, 2, 1, 0, 1, 1], "金凤区");
+    assert_eq!(f(&child("640105000000"), &keys), [0; 14], "西夏区");
+    assert_eq!(f(&v["total"], &keys), [4, 3, 1, 1, 2, 2, 0, 1, 1, 4, 1, 1, 3, 2]);
+    // Matters by lead department kind.
+    let depts = v["departments"].as_array().unwrap();
+    assert_eq!(depts.len(), 2);
+    assert_eq!((depts[0]["kind"].as_str(), depts[0]["matters"].as_i64(), depts[0]["on_time"].as_i64(), depts[0]["overdue"].as_i64(), depts[0]["on_time_permille"].as_i64()), (Some("urban_management"), Some(3), Some(2), Some(1), Some(667)));
+    assert_eq!((depts[1]["kind"].as_str(), depts[1]["matters"].as_i64(), depts[1]["on_time_permille"].as_i64()), (Some("police"), Some(1), Some(0)));
+    // Disputes by category: success = agreed / concluded, average days of the concluded.
+    let d = v["disputes"].as_array().unwrap();
+    assert_eq!(d[0]["category"], "owner_owner");
+    assert_eq!(f(&d[0], &["total", "open", "agreed", "declined", "court", "concluded", "success_permille", "total_days", "avg_days_tenths"]), [2, 0, 0, 1, 1, 2, 0, 10, 50]);
+    assert_eq!(d[1]["category"], "owner_enterprise");
+    assert_eq!(f(&d[1], &["total", "open", "agreed", "concluded", "success_permille", "total_days", "avg_days_tenths"]), [2, 1, 1, 1, 1000, 10, 100]);
+    // Referrals by outcome.
+    let r = v["referrals"].as_array().unwrap();
+    assert_eq!((r[0]["category"].as_str(), r[0]["handled"].as_i64(), r[0]["dismissed"].as_i64()), (Some("fire_lane"), Some(1), Some(0)));
+    assert_eq!((r[1]["category"].as_str(), r[1]["handled"].as_i64(), r[1]["dismissed"].as_i64()), (Some("greenery"), Some(0), Some(1)));
+
+    // Scoped: the county regulator sees its county only; a department its organisations' cases.
+    let reg = app.login("reg_xq").await;
+    let own = app.get_as(&reg, "/api/regions/640104/cases").await.json();
+    assert_eq!(own["total"]["matters"], 3);
+    assert_eq!(app.get_as(&reg, "/api/regions/640106/cases").await.status, StatusCode::NOT_FOUND);
+    // The overdue lists: the county's own, and a wider prefix still scoped to the county.
+    let o = app.get_as(&reg, "/api/cases/overdue?region=640104").await.json();
+    assert_eq!((o["total"].as_i64(), o["items"][0]["title"].as_str()), (Some(1), Some("M2")));
+    assert_eq!(app.get_as(&reg, "/api/cases/overdue?region=64").await.json()["total"], 1);
+    assert_eq!(app.get("/api/cases/overdue?region=6401").await.json()["total"], 2);
+    let dept = app.login("dept_jf").await;
+    assert_eq!(app.get_as(&dept, "/api/regions/640106/cases").await.json()["total"]["matters"], 0, "not a member of 金凤区's police");
+    wuye_store::cases::add_member(db, &sys, po_jf, "dept_jf").await.unwrap();
+    let dept = app.login("dept_jf").await;
+    assert_eq!(app.get_as(&dept, "/api/regions/640106/cases").await.json()["total"]["matters"], 1);
+    assert_eq!(app.get_as(&app.login("mediator").await, "/api/regions/640106/cases").await.status, StatusCode::FORBIDDEN);
+
+    // The dashboard's third table with drill-down links, the breakdowns, and the export.
+    let html = app.get("/?region=640100").await.text();
+    assert!(html.contains("联席会议、执法移交与纠纷调解") && html.contains("href=\"/?region=640104000000\""), "{html}");
+    assert!(html.contains("66.7%") && html.contains("城市管理综合执法部门") && html.contains("业主之间") && html.contains("5.0") && html.contains("占用堵塞消防通道"));
+    assert!(html.contains("/export/cases-figures.xlsx?region=640100000000"));
+    let r = app.get("/export/cases-figures.xlsx?region=640100").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let t = wuye_ledger::read_table(&r.bytes, "案件办理").unwrap();
+    assert_eq!(t.rows.len(), scalar(&app, "SELECT COUNT(*) FROM regions WHERE parent_code = '640100000000'").await as usize + 1, "the counties and the total");
+    let csv = app.get_as(&reg, "/export/cases-figures.csv?region=640104").await.text();
+    assert!(csv.contains("兴庆区 合计") && csv.contains("66.7%"), "{csv}");
+    assert_eq!(app.get_as(&reg, "/export/cases-figures.csv?region=640106").await.status, StatusCode::NOT_FOUND);
 }

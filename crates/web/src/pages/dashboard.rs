@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use wuye_domain::coverage::{Coverage, Ratio};
 use wuye_store::registry::{Estate, ListQuery};
-use wuye_store::stats::AssemblyFund;
+use wuye_store::stats::{AssemblyFund, CaseFigures, CaseStats};
 use wuye_store::{region, registry, stats};
 
 #[derive(Debug, Deserialize)]
@@ -84,6 +84,104 @@ impl FundRow {
     }
 }
 
+/// One row of the cases table (联席会议、执法移交与纠纷调解): counts grouped, rates in
+/// percent with one decimal ("—" when there is nothing to rate).
+pub struct CaseRow {
+    pub name: String,
+    pub href: String,
+    pub muted: bool,
+    pub matters: String,
+    pub matters_open: String,
+    pub matters_closed: String,
+    pub matters_closed_on_time: String,
+    pub on_time_rate: String,
+    pub referrals: String,
+    pub referrals_handled: String,
+    pub referrals_dismissed: String,
+    pub referrals_open: String,
+    pub disputes: String,
+    pub disputes_agreed: String,
+    pub disputes_concluded: String,
+    pub success_rate: String,
+    pub overdue: String,
+}
+
+fn rate_or_dash(r: Ratio) -> String {
+    if r.den == 0 { "—".into() } else { fmt::pct(&r) }
+}
+
+fn permille_text(p: Option<i64>) -> String {
+    p.map(|p| format!("{}.{}%", p / 10, p % 10)).unwrap_or_else(|| "—".into())
+}
+
+impl CaseRow {
+    fn new(name: String, href: String, f: &CaseFigures) -> CaseRow {
+        CaseRow {
+            name,
+            href,
+            muted: *f == CaseFigures::default(),
+            matters: fmt::int(f.matters),
+            matters_open: fmt::int(f.matters_open),
+            matters_closed: fmt::int(f.matters_closed),
+            matters_closed_on_time: fmt::int(f.matters_closed_on_time),
+            on_time_rate: rate_or_dash(f.on_time_rate()),
+            referrals: fmt::int(f.referrals),
+            referrals_handled: fmt::int(f.referrals_handled),
+            referrals_dismissed: fmt::int(f.referrals_dismissed),
+            referrals_open: fmt::int(f.referrals_open),
+            disputes: fmt::int(f.disputes),
+            disputes_agreed: fmt::int(f.disputes_agreed),
+            disputes_concluded: fmt::int(f.disputes_concluded),
+            success_rate: rate_or_dash(f.success_rate()),
+            overdue: fmt::int(f.overdue),
+        }
+    }
+}
+
+/// The cases table and, for the region in focus, its breakdowns: rows of text cells.
+pub struct CaseTables {
+    pub rows: Vec<CaseRow>,
+    pub total: CaseRow,
+    /// Lead department kind: label, matters, open, closed, closed on time, overdue, on-time rate.
+    pub departments: Vec<[String; 7]>,
+    /// Category: label, total, open, agreed, ended, declined, court, success rate, average days.
+    pub disputes: Vec<[String; 9]>,
+    /// Category: label, total, handled, dismissed, open, overdue.
+    pub referrals: Vec<[String; 6]>,
+}
+
+impl CaseTables {
+    fn new(s: &CaseStats, total_label: &str) -> CaseTables {
+        CaseTables {
+            rows: s.children.iter().map(|ch| CaseRow::new(ch.name.clone(), format!("/?region={}", ch.code), &ch.figures)).collect(),
+            total: CaseRow::new(total_label.to_string(), String::new(), &s.total),
+            departments: s
+                .departments
+                .iter()
+                .map(|d| [d.label.clone(), fmt::int(d.matters), fmt::int(d.open), fmt::int(d.closed), fmt::int(d.closed_on_time), fmt::int(d.overdue), permille_text((d.matters > 0).then_some(d.on_time_permille))])
+                .collect(),
+            disputes: s
+                .disputes
+                .iter()
+                .map(|d| {
+                    [
+                        d.label.clone(),
+                        fmt::int(d.total),
+                        fmt::int(d.open),
+                        fmt::int(d.agreed),
+                        fmt::int(d.ended),
+                        fmt::int(d.declined),
+                        fmt::int(d.court),
+                        permille_text(d.success_permille),
+                        d.avg_days_tenths.map(|t| format!("{}.{}", t / 10, t % 10)).unwrap_or_else(|| "—".into()),
+                    ]
+                })
+                .collect(),
+            referrals: s.referrals.iter().map(|r| [r.label.clone(), fmt::int(r.total), fmt::int(r.handled), fmt::int(r.dismissed), fmt::int(r.open), fmt::int(r.overdue)]).collect(),
+        }
+    }
+}
+
 pub struct BasisTab {
     pub label: &'static str,
     pub href: String,
@@ -111,6 +209,8 @@ pub struct DashboardPage {
     pub rows: Vec<ChildRow>,
     /// The votes and fund table (roles that view votes and the fund): children, total.
     pub fund_rows: Option<(Vec<FundRow>, FundRow)>,
+    /// The cases table and breakdowns (roles that view the dashboard and cases).
+    pub case_tables: Option<CaseTables>,
     pub show_estates: bool,
     pub estates: Vec<Estate>,
 }
@@ -198,6 +298,12 @@ pub async fn page(State(state): State<AppState>, UiLang(lang): UiLang, u: User, 
     } else {
         None
     };
+    let case_tables = if may_see_cases(u.access()) {
+        let f = stats::case_stats(&state.db, u.access(), &region.code, today).await?;
+        Some(CaseTables::new(&f, lang.t("合计")))
+    } else {
+        None
+    };
     let has_children = !s.children.is_empty();
     let show_estates = region.level == "community" || region.level == "street";
     let estates = if show_estates {
@@ -223,6 +329,7 @@ pub async fn page(State(state): State<AppState>, UiLang(lang): UiLang, u: User, 
         bases,
         rows,
         fund_rows,
+        case_tables,
         show_estates,
         estates,
         region,
@@ -300,6 +407,49 @@ pub async fn export_assembly_fund(State(state): State<AppState>, u: User, axum::
     rows.push(row(&region.code, &format!("{} 合计", region.name), &s.total));
     let name = format!("业主大会与维修资金-{}-{}", region.name, today);
     file_response(&file, &name, "业主大会与维修资金", &headers, rows)
+}
+
+/// Whether the caller sees the case figures (dashboard and cases).
+pub fn may_see_cases(a: &wuye_store::access::Access) -> bool {
+    use wuye_domain::account::{Action, Resource};
+    [Resource::Dashboard, Resource::Case].into_iter().all(|r| a.can(Action::View, r))
+}
+
+/// The cases table of a region's children as xlsx or csv (same figures as the page; rates
+/// in percent with one decimal, empty when there is nothing to rate).
+pub async fn export_cases(State(state): State<AppState>, u: User, axum::extract::Path(file): axum::extract::Path<String>, Query(q): Query<DashQuery>) -> Result<Response, PageError> {
+    let today = state.today();
+    let region = focus_region(&state, u.access(), q.region.as_deref()).await?;
+    let s = stats::case_stats(&state.db, u.access(), &region.code, today).await?;
+    let headers = [
+        "区划代码", "区域", "联席会议事项", "在办", "已办结", "按期办结", "按期率", "执法移交", "已处理", "不予移交", "在办移交", "纠纷调解", "达成协议", "已结案", "调解成功率", "逾期未办",
+    ];
+    use wuye_ledger::Out;
+    let rate = |r: Ratio| if r.den == 0 { Out::from("") } else { Out::from(r.percent_text()) };
+    let row = |code: &str, name: &str, f: &CaseFigures| -> Vec<Out> {
+        vec![
+            Out::from(code),
+            Out::from(name),
+            Out::Int(f.matters),
+            Out::Int(f.matters_open),
+            Out::Int(f.matters_closed),
+            Out::Int(f.matters_closed_on_time),
+            rate(f.on_time_rate()),
+            Out::Int(f.referrals),
+            Out::Int(f.referrals_handled),
+            Out::Int(f.referrals_dismissed),
+            Out::Int(f.referrals_open),
+            Out::Int(f.disputes),
+            Out::Int(f.disputes_agreed),
+            Out::Int(f.disputes_concluded),
+            rate(f.success_rate()),
+            Out::Int(f.overdue),
+        ]
+    };
+    let mut rows: Vec<Vec<Out>> = s.children.iter().map(|c| row(&c.code, &c.name, &c.figures)).collect();
+    rows.push(row(&region.code, &format!("{} 合计", region.name), &s.total));
+    let name = format!("联席会议执法移交纠纷调解-{}-{}", region.name, today);
+    file_response(&file, &name, "案件办理", &headers, rows)
 }
 
 /// Answers `xxx.xlsx` or `xxx.csv` with the rows, as an attachment named `name`.

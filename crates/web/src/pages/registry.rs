@@ -979,6 +979,9 @@ pub async fn export(State(state): State<AppState>, u: User, Path(file): Path<Str
     if stem == "coverage" {
         return super::dashboard::export(State(state), u, Path(file), Query(super::dashboard::DashQuery { region: q.list.region.clone(), basis: None })).await;
     }
+    if stem == "cases-figures" {
+        return super::dashboard::export_cases(State(state), u, Path(file), Query(super::dashboard::DashQuery { region: q.list.region.clone(), basis: None })).await;
+    }
     if stem == "assembly-fund" {
         return super::dashboard::export_assembly_fund(State(state), u, Path(file), Query(super::dashboard::DashQuery { region: q.list.region.clone(), basis: None })).await;
     }
