@@ -213,7 +213,10 @@ pub async fn members(db: &Db, org_id: i64) -> Result<Vec<(i64, String, String)>>
 async fn nearest_org(db: &Db, region_code: &str, kinds: &[&str]) -> Result<Option<Organisation>> {
     let ks = kinds.iter().map(|k| format!("'{k}'")).collect::<Vec<_>>().join(",");
     let county = &region_code[..region_code.len().min(6)];
-    let sql = format!("SELECT {ORG_COLS} FROM organisations o WHERE o.kind IN ({ks}) AND (o.region_code LIKE '{}%' OR o.region_code IN ('{}','{}'))", county, format!("{:0<12}", &region_code[..4.min(region_code.len())]), format!("{:0<12}", &region_code[..2.min(region_code.len())]));
+    // The county's subtree, and the city and province above it.
+    let city = format!("{:0<12}", &region_code[..4.min(region_code.len())]);
+    let province = format!("{:0<12}", &region_code[..2.min(region_code.len())]);
+    let sql = format!("SELECT {ORG_COLS} FROM organisations o WHERE o.kind IN ({ks}) AND (o.region_code LIKE '{county}%' OR o.region_code IN ('{city}','{province}'))");
     let all: Vec<Organisation> = on!(db, p => sqlx::query_as(dynamic(sql)).fetch_all(p).await)?;
     let mut best: Option<(usize, usize, Organisation)> = None;
     for o in all {
@@ -944,7 +947,8 @@ pub async fn step(db: &Db, a: &Access, id: i64, s: &StepInput, uploads: &[Upload
         if g.performance_deadline < g.effective_on {
             return Err(StoreError::Invalid("调解协议·履行期限：不能早于生效日期".into()));
         }
-        if !g.oral && !(g.signed_by_parties && g.signed_by_mediator) {
+        let signed = g.signed_by_parties && g.signed_by_mediator;
+        if !g.oral && !signed {
             return Err(StoreError::Invalid("调解协议：书面协议自各方当事人签名、盖章或按指印，调解员签名并加盖调解委员会印章之日起生效（人民调解法第二十九条）；请确认签署后再登记".into()));
         }
         Some(g)
