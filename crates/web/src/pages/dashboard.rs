@@ -104,6 +104,8 @@ pub struct CaseRow {
     pub disputes_concluded: String,
     pub success_rate: String,
     pub overdue: String,
+    /// The region's overdue cases in the case list.
+    pub overdue_href: String,
 }
 
 fn rate_or_dash(r: Ratio) -> String {
@@ -115,8 +117,10 @@ fn permille_text(p: Option<i64>) -> String {
 }
 
 impl CaseRow {
-    fn new(name: String, href: String, f: &CaseFigures) -> CaseRow {
+    fn new(name: String, href: String, code: &str, f: &CaseFigures) -> CaseRow {
+        let prefix = wuye_domain::region::RegionCode::parse(code).map(|c| c.prefix().to_string()).unwrap_or_default();
         CaseRow {
+            overdue_href: format!("/cases?status=overdue&region={prefix}"),
             name,
             href,
             muted: *f == CaseFigures::default(),
@@ -153,8 +157,8 @@ pub struct CaseTables {
 impl CaseTables {
     fn new(s: &CaseStats, total_label: &str) -> CaseTables {
         CaseTables {
-            rows: s.children.iter().map(|ch| CaseRow::new(ch.name.clone(), format!("/?region={}", ch.code), &ch.figures)).collect(),
-            total: CaseRow::new(total_label.to_string(), String::new(), &s.total),
+            rows: s.children.iter().map(|ch| CaseRow::new(ch.name.clone(), format!("/?region={}", ch.code), &ch.code, &ch.figures)).collect(),
+            total: CaseRow::new(total_label.to_string(), String::new(), &s.region.code, &s.total),
             departments: s
                 .departments
                 .iter()
