@@ -205,14 +205,6 @@ impl Flow {
         cal: &Calendar,
     ) -> Result<Outcome, CaseError> {
         let s = self.step_def(action).ok_or_else(|| CaseError::UnknownStep { kind: self.kind.label_zh(), action: action.to_string() })?;
-        let ok = match state {
-            None => s.from.is_empty(),
-            Some(st) => s.from.contains(&st),
-        };
-        if !ok {
-            let allowed = if s.from.is_empty() { "新建".to_string() } else { s.from.iter().map(|f| format!("「{}」", self.state_label(f))).collect::<Vec<_>>().join("或") };
-            return Err(CaseError::OutOfOrder { step: s.label_zh, state: state.map(|c| self.state_label(c)).unwrap_or("新建").to_string(), allowed });
-        }
         if !by.contains(&s.by) {
             let who = match (self.kind, s.by) {
                 (_, By::Opener) => "提出人",
@@ -224,6 +216,14 @@ impl Flow {
                 (CaseKind::Dispute, By::Supervisor) => "街道办事处或住建部门",
             };
             return Err(CaseError::NotYours { step: s.label_zh, who });
+        }
+        let ok = match state {
+            None => s.from.is_empty(),
+            Some(st) => s.from.contains(&st),
+        };
+        if !ok {
+            let allowed = if s.from.is_empty() { "新建".to_string() } else { s.from.iter().map(|f| format!("「{}」", self.state_label(f))).collect::<Vec<_>>().join("或") };
+            return Err(CaseError::OutOfOrder { step: s.label_zh, state: state.map(|c| self.state_label(c)).unwrap_or("新建").to_string(), allowed });
         }
         if let Some(label) = s.note
             && note.trim().is_empty()

@@ -138,7 +138,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
         }
         match &headers {
             None => headers = Some(rec.iter().map(|s| s.trim().to_string()).collect()),
-            Some(_) => rows.push((line, rec.iter().map(|s| if s.is_empty() { Cell::Empty } else { Cell::Text(s.to_string()) }).collect())),
+            Some(_) => rows.push((line, rec.iter().map(|s| if s.is_empty() { Cell::Empty } else { Cell::Text(unguard(s).to_string()) }).collect())),
         }
     }
     let headers = headers.ok_or(ReadError::Empty)?;
@@ -219,6 +219,31 @@ pub fn write_xlsx(sheet: &str, headers: &[&str], rows: impl IntoIterator<Item = 
 }
 
 /// Writes rows as UTF-8 CSV with a byte-order mark (so Excel opens Chinese text correctly).
+/// Whether a spreadsheet would read a text cell as a formula (CSV injection, OWASP): it
+/// starts with `=`, `+`, `@`, a tab or a carriage return, or with `-` and is not a plain
+/// number.
+fn formula_like(s: &str) -> bool {
+    match s.chars().next() {
+        Some('=' | '+' | '@' | '\t' | '\r') => true,
+        Some('-') => s[1..].parse::<f64>().is_err(),
+        _ => false,
+    }
+}
+
+/// A text cell as written to CSV: a formula-like one gets a leading `'`, which spreadsheets
+/// show as text and [`read_csv`] takes off again.
+fn guard(s: &str) -> String {
+    if formula_like(s) { format!("'{s}") } else { s.to_string() }
+}
+
+/// The inverse of [`guard`].
+fn unguard(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if formula_like(rest) => rest,
+        _ => s,
+    }
+}
+
 pub fn write_csv(headers: &[&str], rows: impl IntoIterator<Item = Vec<Out>>) -> Result<Vec<u8>, WriteError> {
     let mut buf = vec![0xEF, 0xBB, 0xBF];
     {
@@ -227,7 +252,7 @@ pub fn write_csv(headers: &[&str], rows: impl IntoIterator<Item = Vec<Out>>) -> 
         for row in rows {
             w.write_record(row.iter().map(|v| match v {
                 Out::Empty => String::new(),
-                Out::Text(s) => s.clone(),
+                Out::Text(s) => guard(s),
                 Out::Int(n) => n.to_string(),
                 Out::Hundredths(h) => wuye_domain::units::format_hundredths(*h),
             }))?;
@@ -252,6 +277,19 @@ mod tests {
         assert_eq!(t.rows[0].1[0], Cell::Text("0501".into()));
         assert_eq!(t.rows[0].1[1], Cell::Number(94.56));
         assert_eq!(t.rows[0].1[2], Cell::Text("640104199001011234".into()));
+    }
+
+    #[test]
+    fn csv_cells_that_look_like_formulas_stay_text() {
+        let evil = "=HYPERLINK(\"http://evil\",\"点我\")";
+        let cells = [evil, "+1", "@SUM(A1)", "-1+2", "-12.5", "0501", "'引号"];
+        let bytes = write_csv(&["标题"], cells.iter().map(|c| vec![Out::from(*c)])).unwrap();
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+        assert!(text.contains("\"'=HYPERLINK(") && text.contains("'+1") && text.contains("'@SUM") && text.contains("'-1+2"), "{text}");
+        assert!(text.contains("\n-12.5\n") && text.contains("\n'引号\n"), "{text}");
+        let t = read_table(&bytes, "").unwrap();
+        let back: Vec<Cell> = t.rows.into_iter().map(|r| r.1[0].clone()).collect();
+        assert_eq!(back, cells.iter().map(|c| Cell::Text(c.to_string())).collect::<Vec<_>>(), "round trip");
     }
 
     #[test]

@@ -24,6 +24,32 @@ fn invalid(e: CaseError) -> StoreError {
     StoreError::Invalid(e.to_string())
 }
 
+/// Checks a text field: no control characters (other than line breaks and tabs) and at
+/// most `max` characters.
+pub(crate) fn check_text(field: &str, s: &str, max: usize) -> Result<()> {
+    if s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(StoreError::Invalid(format!("{field}：含有不可见的控制字符")));
+    }
+    let n = s.chars().count();
+    if n > max {
+        return Err(StoreError::Invalid(format!("{field}：不超过 {max} 字，实为 {n} 字")));
+    }
+    Ok(())
+}
+
+/// Longest title, and longest note or text of a case, meeting or agreement.
+pub const TITLE_MAX: usize = 200;
+pub const TEXT_MAX: usize = 10_000;
+
+/// Whether organisation `o` may hold or help with a case in `case_region` supervised from
+/// `sup_region`: its area contains the case's (a county department for an estate of the
+/// county), or it lies within the supervisor's area (a street office under the county's
+/// convener). A department of another county may not.
+pub fn in_jurisdiction(o: &Organisation, case_region: &str, sup_region: &str) -> bool {
+    let prefix = |c: &str| RegionCode::parse(c).map(|r| r.prefix().to_string()).unwrap_or_else(|_| c.to_string());
+    case_region.starts_with(&prefix(&o.region_code)) || o.region_code.starts_with(&prefix(sup_region))
+}
+
 fn now_text() -> String {
     Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
@@ -80,7 +106,9 @@ pub async fn add_calendar_day(db: &Db, a: &Access, day: NaiveDate, region_code: 
     let region = if region_code.trim().is_empty() {
         String::new()
     } else {
-        RegionCode::parse(region_code).map_err(|e| StoreError::Invalid(format!("区划：{e}")))?.as_str().to_string()
+        let code = RegionCode::parse(region_code).map_err(|e| StoreError::Invalid(format!("区划：{e}")))?.as_str().to_string();
+        let known: Option<String> = on!(db, p => sqlx::query_scalar("SELECT code FROM regions WHERE code = $1").bind(&code).fetch_optional(p).await)?;
+        known.ok_or_else(|| StoreError::Invalid(format!("区划：{code} 不在区划表中")))?
     };
     let kind = DayKind::parse(kind).ok_or_else(|| StoreError::Invalid(format!("类型：应为 holiday（放假）或 workday（调休上班），实为 {kind:?}")))?;
     if name.trim().is_empty() {
@@ -292,7 +320,7 @@ fn meetings_sql(a: &Access) -> String {
 
 /// Records a meeting. The caller must belong to the convener, which must be a housing
 /// department or street office; attendees must be departments. Errors name the field.
-pub async fn create_meeting(db: &Db, a: &Access, m: &NewMeeting) -> Result<i64> {
+pub async fn create_meeting(db: &Db, a: &Access, m: &NewMeeting, today: NaiveDate) -> Result<i64> {
     a.require(Action::Create, Resource::Case)?;
     let conv = organisation(db, m.convener_org_id).await.map_err(|_| StoreError::Invalid(format!("召集部门：#{} 不存在", m.convener_org_id)))?;
     if !matches!(conv.kind.as_str(), "housing" | "street") {
@@ -304,12 +332,27 @@ pub async fn create_meeting(db: &Db, a: &Access, m: &NewMeeting) -> Result<i64> 
     if m.title.trim().is_empty() {
         return Err(StoreError::Invalid("会议名称：不能为空".into()));
     }
+    check_text("会议名称", &m.title, TITLE_MAX)?;
+    for (f, v) in [("地点", &m.place), ("主持人", &m.chair)] {
+        check_text(f, v, TITLE_MAX)?;
+    }
+    for (f, v) in [("议题", &m.agenda), ("会议纪要", &m.minutes), ("议定事项", &m.decisions)] {
+        check_text(f, v, TEXT_MAX)?;
+    }
+    let earliest = NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid date");
+    if m.held_on > today || m.held_on < earliest {
+        return Err(StoreError::Invalid(format!("会议日期：应在 2000-01-01 与今天（{today}）之间，实为 {}", m.held_on)));
+    }
     let mut orgs = Vec::new();
     for (oid, who) in &m.attendees {
         let o = organisation(db, *oid).await.map_err(|_| StoreError::Invalid(format!("参会部门：#{oid} 不存在")))?;
         if !o.is_department() {
             return Err(StoreError::Invalid(format!("参会部门：「{}」不是联席会议成员部门", o.name)));
         }
+        if !in_jurisdiction(&o, &conv.region_code, &conv.region_code) {
+            return Err(StoreError::Invalid(format!("参会部门：「{}」不在召集部门「{}」的辖区内", o.name, conv.name)));
+        }
+        check_text("参会人员", who, TITLE_MAX)?;
         orgs.push((o.id, who.trim().to_string()));
     }
     let at = now_text();
@@ -330,6 +373,8 @@ pub async fn create_meeting(db: &Db, a: &Access, m: &NewMeeting) -> Result<i64> 
 /// Updates a meeting's minutes and decisions (the convener's members).
 pub async fn update_minutes(db: &Db, a: &Access, id: i64, minutes: &str, decisions: &str) -> Result<()> {
     let m = meeting(db, a, id).await?;
+    check_text("会议纪要", minutes, TEXT_MAX)?;
+    check_text("议定事项", decisions, TEXT_MAX)?;
     if a.role() != Role::Admin && !my_organisations(db, a).await?.iter().any(|o| o.id == m.convener_org_id) {
         return Err(StoreError::Forbidden("只有召集部门可以修改会议纪要".into()));
     }
@@ -400,6 +445,8 @@ pub struct Case {
     /// The day the missed deadline was escalated, and to which region's level.
     pub escalated_on: Option<NaiveDate>,
     pub escalated_to: Option<String>,
+    /// The name of the region escalated to.
+    pub escalated_to_name: Option<String>,
     pub opened_by: String,
     pub outcome: String,
 }
@@ -419,15 +466,16 @@ impl Case {
 const CASE_COLS: &str = "c.id, c.kind, c.state, c.closed, c.title, c.category, c.description, c.region_code, c.estate_id, e.name AS estate_name, c.house_id, c.meeting_id, \
      c.supervisor_org_id, so.name AS supervisor, c.holder_org_id, ho.name AS holder, \
      COALESCE((SELECT lo.name FROM case_steps ls JOIN organisations lo ON lo.id = ls.holder_org_id WHERE ls.case_id = c.id AND ls.action IN ('dispatch', 'redispatch', 'reopen', 'refer', 'apply') ORDER BY ls.seq DESC LIMIT 1), ho.name) AS lead, \
-     c.deadline, c.opened_on, c.closed_on, c.escalated_on, c.escalated_to, c.opened_by, c.outcome";
-const CASE_FROM: &str = "cases c JOIN organisations so ON so.id = c.supervisor_org_id JOIN organisations ho ON ho.id = c.holder_org_id LEFT JOIN estates e ON e.id = c.estate_id";
+     c.deadline, c.opened_on, c.closed_on, c.escalated_on, c.escalated_to, er.name AS escalated_to_name, c.opened_by, c.outcome";
+const CASE_FROM: &str = "cases c JOIN organisations so ON so.id = c.supervisor_org_id JOIN organisations ho ON ho.id = c.holder_org_id LEFT JOIN estates e ON e.id = c.estate_id LEFT JOIN regions er ON er.code = c.escalated_to";
 
 /// The cases a caller reaches (`c` aliases `cases`):
 /// - administrator: all; regulators and street offices: their region's subtree, and
 ///   cases their organisations hold or supervise;
 /// - departments and mediators: cases their organisations hold, help with, supervise or
 ///   once held;
-/// - enterprises and committees: the cases of their estates, and those they opened;
+/// - enterprises and committees: the matters and referrals of their estates, the disputes
+///   they are a party to, and the cases they opened;
 /// - owners and utility operators: cases they opened or are a party to.
 pub fn cases_sql(a: &Access, today: NaiveDate) -> String {
     let u = a.actor().user_id;
@@ -442,11 +490,16 @@ pub fn cases_sql(a: &Access, today: NaiveDate) -> String {
         (_, Scope::All) => "1=1".into(),
         (Role::Regulator | Role::Street, Scope::Region(r)) => format!("({} OR {mine})", prefix_range("c.region_code", r.prefix())),
         (Role::Department | Role::Mediator, _) => format!("({mine})"),
+        // A dispute is private to its parties and the mediators (人民调解法 Art 15): an
+        // enterprise or committee sees its estates' matters and referrals, but only the
+        // disputes it is a party to.
         (Role::EnterpriseManager | Role::EnterpriseStaff, Scope::Enterprise(id)) => format!(
-            "({opened} OR EXISTS (SELECT 1 FROM case_parties cp WHERE cp.case_id = c.id AND cp.enterprise_id = {id}) OR EXISTS (SELECT 1 FROM estates e2 WHERE e2.id = c.estate_id AND {}))",
+            "({opened} OR EXISTS (SELECT 1 FROM case_parties cp WHERE cp.case_id = c.id AND cp.enterprise_id = {id}) OR (c.kind <> 'dispute' AND EXISTS (SELECT 1 FROM estates e2 WHERE e2.id = c.estate_id AND {})))",
             a.estates_sql("e2", today)
         ),
-        (Role::Committee, Scope::Estate(id)) => format!("({opened} OR c.estate_id = {id})"),
+        (Role::Committee, Scope::Estate(id)) => format!(
+            "({opened} OR (c.estate_id = {id} AND (c.kind <> 'dispute' OR EXISTS (SELECT 1 FROM case_parties cp WHERE cp.case_id = c.id AND cp.party_kind = 'committee'))))"
+        ),
         (Role::Owner, Scope::Owner(id)) => format!("({opened} OR EXISTS (SELECT 1 FROM case_parties cp WHERE cp.case_id = c.id AND cp.owner_id = {id}))"),
         _ => format!("({opened})"),
     }
@@ -515,7 +568,21 @@ impl Upload {
         if self.bytes.len() > ATTACHMENT_MAX_BYTES {
             return Err(StoreError::Invalid(format!("附件「{}」：{} 字节，超过上限 10 MB", self.file_name, self.bytes.len())));
         }
-        self.content_type().ok_or_else(|| StoreError::Invalid(format!("附件「{}」：不是文档或图片（接受 PDF、DOCX、XLSX、PNG、JPEG、GIF、WebP）", self.file_name)))
+        let ct = self.content_type().ok_or_else(|| StoreError::Invalid(format!("附件「{}」：不是文档或图片（接受 PDF、DOCX、XLSX、PNG、JPEG、GIF、WebP）", self.file_name)))?;
+        let ext = self.file_name.rsplit_once('.').map(|(_, e)| e.to_lowercase()).unwrap_or_default();
+        let fits = match ct {
+            "image/png" => ext == "png",
+            "image/jpeg" => matches!(ext.as_str(), "jpg" | "jpeg"),
+            "image/gif" => ext == "gif",
+            "image/webp" => ext == "webp",
+            "application/pdf" => ext == "pdf",
+            _ => true, // docx and xlsx are recognised by their names
+        };
+        if !fits {
+            return Err(StoreError::Invalid(format!("附件「{}」：文件名后缀与内容（{}）不符", self.file_name, ct.rsplit('/').next().unwrap_or(ct).to_uppercase())));
+        }
+        check_text("附件名", &self.file_name, TITLE_MAX)?;
+        Ok(ct)
     }
 
     fn sha256(&self) -> String {
@@ -745,6 +812,8 @@ pub async fn open(db: &Db, a: &Access, n: &NewCase, uploads: &[Upload], today: N
     if n.title.trim().is_empty() {
         return Err(StoreError::Invalid("标题：不能为空".into()));
     }
+    check_text("标题", &n.title, TITLE_MAX)?;
+    check_text("情况说明", &n.description, TEXT_MAX)?;
     for u in uploads {
         u.validate()?;
     }
@@ -752,6 +821,11 @@ pub async fn open(db: &Db, a: &Access, n: &NewCase, uploads: &[Upload], today: N
     if let (Some(h), Some((eid, _))) = (n.house_id, &estate) {
         let ok: Option<i64> = on!(db, p => sqlx::query_scalar("SELECT id FROM houses WHERE id = $1 AND estate_id = $2").bind(h).bind(eid).fetch_optional(p).await)?;
         ok.ok_or_else(|| StoreError::Invalid(format!("房屋：#{h} 不在所选小区")))?;
+        // An owner names only their own house.
+        if let Scope::Owner(oid) = a.scope() {
+            let own: Option<i64> = on!(db, p => sqlx::query_scalar("SELECT house_id FROM ownerships WHERE house_id = $1 AND owner_id = $2").bind(h).bind(oid).fetch_optional(p).await)?;
+            own.ok_or_else(|| StoreError::Invalid(format!("房屋：#{h} 不是您的房屋")))?;
+        }
     }
     let mine = my_organisations(db, a).await?;
     let (supervisor, holder, region) = match kind {
@@ -762,12 +836,21 @@ pub async fn open(db: &Db, a: &Access, n: &NewCase, uploads: &[Upload], today: N
             if a.role() != Role::Admin && !mine.iter().any(|o| o.id == sup.id) {
                 return Err(StoreError::Forbidden(format!("您不是「{}」的成员，不能以其名义派单", sup.name)));
             }
-            let hid = n.holder_org_id.ok_or_else(|| StoreError::Invalid("承办部门：必须选择".into()))?;
-            let holder = department(db, hid, "承办部门").await?;
-            for h in &n.helper_org_ids {
-                department(db, *h, "协办部门").await?;
-            }
             let region = estate.as_ref().map(|(_, r)| r.clone()).unwrap_or_else(|| sup.region_code.clone());
+            if let Some(mid) = n.meeting_id {
+                let m = meeting(db, a, mid).await.map_err(|_| StoreError::Invalid(format!("联席会议：#{mid} 不存在或不在您的范围内")))?;
+                if m.convener_org_id != sup.id {
+                    return Err(StoreError::Invalid(format!("联席会议：「{}」不是「{}」召集的会议", m.title, sup.name)));
+                }
+            }
+            let hid = n.holder_org_id.ok_or_else(|| StoreError::Invalid("承办部门：必须选择".into()))?;
+            let holder = department_in(db, hid, "承办部门", &region, &sup).await?;
+            for h in &n.helper_org_ids {
+                if *h == hid {
+                    return Err(StoreError::Invalid(format!("协办部门：「{}」已是承办部门", holder.name)));
+                }
+                department_in(db, *h, "协办部门", &region, &sup).await?;
+            }
             (sup, holder, region)
         }
         CaseKind::Referral | CaseKind::Dispute => {
@@ -803,6 +886,15 @@ pub async fn open(db: &Db, a: &Access, n: &NewCase, uploads: &[Upload], today: N
         for (i, p) in parties.iter_mut().enumerate() {
             p.seq = i as i64 + 1;
             check_party(db, eid, p).await?;
+        }
+        // No one is on both sides.
+        for x in parties.iter().filter(|p| p.side == "applicant") {
+            for y in parties.iter().filter(|p| p.side == "respondent") {
+                let same = (x.owner_id.is_some() && x.owner_id == y.owner_id) || (x.enterprise_id.is_some() && x.enterprise_id == y.enterprise_id) || x.name.trim() == y.name.trim();
+                if same {
+                    return Err(StoreError::Invalid(format!("当事人 {}「{}」：申请人与被申请人不能是同一方", y.seq, y.name)));
+                }
+            }
         }
     } else if kind == CaseKind::Referral && !wuye_domain::cases::REFERRAL_CATEGORIES.iter().any(|(c, _)| *c == n.category) {
         return Err(StoreError::Invalid(format!("违法行为类别：「{}」不在类别表中", n.category)));
@@ -861,6 +953,15 @@ macro_rules! insert_upload {
 }
 use insert_upload;
 
+/// A department within the case's jurisdiction ([`in_jurisdiction`]).
+async fn department_in(db: &Db, id: i64, field: &str, case_region: &str, sup: &Organisation) -> Result<Organisation> {
+    let o = department(db, id, field).await?;
+    if !in_jurisdiction(&o, case_region, &sup.region_code) {
+        return Err(StoreError::Invalid(format!("{field}：「{}」不在本案辖区内（督办：{}）", o.name, sup.name)));
+    }
+    Ok(o)
+}
+
 async fn department(db: &Db, id: i64, field: &str) -> Result<Organisation> {
     let o = organisation(db, id).await.map_err(|_| StoreError::Invalid(format!("{field}：#{id} 不存在")))?;
     if !o.is_department() {
@@ -869,7 +970,8 @@ async fn department(db: &Db, id: i64, field: &str) -> Result<Organisation> {
     Ok(o)
 }
 
-async fn check_party(db: &Db, estate_id: i64, p: &Party) -> Result<()> {
+async fn check_party(db: &Db, estate_id: i64, p: &mut Party) -> Result<()> {
+    check_text(&format!("当事人 {}", p.seq), &p.name, TITLE_MAX)?;
     if !matches!(p.side.as_str(), "applicant" | "respondent") {
         return Err(StoreError::Invalid(format!("当事人 {}：一方应为 applicant（申请人）或 respondent（被申请人）", p.seq)));
     }
@@ -878,11 +980,15 @@ async fn check_party(db: &Db, estate_id: i64, p: &Party) -> Result<()> {
             let oid = p.owner_id.ok_or_else(|| StoreError::Invalid(format!("当事人 {}「{}」：业主须选择业主档案", p.seq, p.name)))?;
             let ok: Option<i64> = on!(db, pl => sqlx::query_scalar("SELECT h.id FROM houses h JOIN ownerships w ON w.house_id = h.id WHERE h.estate_id = $1 AND w.owner_id = $2 LIMIT 1").bind(estate_id).bind(oid).fetch_optional(pl).await)?;
             ok.ok_or_else(|| StoreError::Invalid(format!("当事人 {}「{}」：不是本小区的业主", p.seq, p.name)))?;
+            let name: String = on!(db, pl => sqlx::query_scalar("SELECT name FROM owners WHERE id = $1").bind(oid).fetch_one(pl).await)?;
+            p.name = name;
         }
         "enterprise" => {
             let nid = p.enterprise_id.ok_or_else(|| StoreError::Invalid(format!("当事人 {}「{}」：物业服务企业须选择企业档案", p.seq, p.name)))?;
             let ok: Option<i64> = on!(db, pl => sqlx::query_scalar("SELECT id FROM service_contracts WHERE estate_id = $1 AND enterprise_id = $2 LIMIT 1").bind(estate_id).bind(nid).fetch_optional(pl).await)?;
             ok.ok_or_else(|| StoreError::Invalid(format!("当事人 {}「{}」：未与本小区签订物业服务合同", p.seq, p.name)))?;
+            let name: String = on!(db, pl => sqlx::query_scalar("SELECT name FROM enterprises WHERE id = $1").bind(nid).fetch_one(pl).await)?;
+            p.name = name;
         }
         "committee" | "street" | "other" => {}
         k => return Err(StoreError::Invalid(format!("当事人 {}：类型「{k}」应为 owner、committee、enterprise、street 或 other", p.seq))),
@@ -901,6 +1007,7 @@ async fn check_party(db: &Db, estate_id: i64, p: &Party) -> Result<()> {
 pub async fn step(db: &Db, a: &Access, id: i64, s: &StepInput, uploads: &[Upload], today: NaiveDate) -> Result<&'static str> {
     let c = get(db, a, id, today).await?;
     a.require(Action::View, Resource::Case)?;
+    check_text("备注", &s.note, TEXT_MAX)?;
     for u in uploads {
         u.validate()?;
     }
@@ -915,13 +1022,21 @@ pub async fn step(db: &Db, a: &Access, id: i64, s: &StepInput, uploads: &[Upload
         HolderRule::Supervisor => c.supervisor_org_id,
         HolderRule::Given => {
             let hid = s.holder_org_id.ok_or_else(|| StoreError::Invalid(format!("承办部门：「{}」须选择承办的职能部门", def.label_zh)))?;
-            if kind == CaseKind::Dispute { hid } else { department(db, hid, "承办部门").await?.id }
+            if kind == CaseKind::Dispute {
+                hid
+            } else {
+                let sup = organisation(db, c.supervisor_org_id).await?;
+                department_in(db, hid, "承办部门", &c.region_code, &sup).await?.id
+            }
         }
     };
     // Kind-specific conditions.
     let mut consents: Vec<(i64, bool)> = Vec::new();
     if kind == CaseKind::Dispute && s.action == "accept" {
         let ps = parties(db, a, id, today).await?;
+        if let Some((q, _)) = s.consents.iter().find(|(q, _)| !ps.iter().any(|p| p.seq == *q)) {
+            return Err(StoreError::Invalid(format!("当事人：#{q} 不是本案当事人")));
+        }
         for p in &ps {
             let given = s.consents.iter().find(|(q, _)| *q == p.seq).map(|(_, v)| *v);
             if given != Some(true) {
@@ -943,6 +1058,15 @@ pub async fn step(db: &Db, a: &Access, id: i64, s: &StepInput, uploads: &[Upload
         }
         if g.effective_on > today {
             return Err(StoreError::Invalid(format!("调解协议·生效日期：不能晚于今天（{today}）")));
+        }
+        let last: Option<NaiveDate> = on!(db, p => sqlx::query_scalar("SELECT MAX(on_date) FROM case_steps WHERE case_id = $1").bind(id).fetch_one(p).await)?;
+        if let Some(last) = last
+            && g.effective_on < last
+        {
+            return Err(StoreError::Invalid(format!("调解协议·生效日期：不能早于最近一次调解（{last}）")));
+        }
+        for (f, v) in [("纠纷事实", &g.facts), ("协议内容", &g.terms), ("履行方式", &g.performance)] {
+            check_text(&format!("调解协议·{f}"), v, TEXT_MAX)?;
         }
         if g.performance_deadline < g.effective_on {
             return Err(StoreError::Invalid("调解协议·履行期限：不能早于生效日期".into()));
@@ -1037,6 +1161,12 @@ pub async fn record_agreement_event(db: &Db, a: &Access, id: i64, event: &str, o
     let g = agreement(db, a, id, today).await?.ok_or_else(|| StoreError::Invalid("本案没有调解协议".into()))?;
     if on_date < g.effective_on || on_date > today {
         return Err(StoreError::Invalid(format!("日期：应在协议生效日 {} 与今天之间", g.effective_on)));
+    }
+    if event == "judicial_applied" && on_date > g.judicial_due {
+        return Err(StoreError::Invalid(format!(
+            "日期：申请司法确认的期限（协议生效后30日内，{}）已过；当事人可就协议的履行或内容向人民法院提起诉讼（人民调解法第三十二条）",
+            g.judicial_due
+        )));
     }
     let col = match event {
         "judicial_applied" => "judicial_applied_on",
@@ -1205,8 +1335,9 @@ pub async fn escalate_due(db: &Db, today: NaiveDate) -> Result<usize> {
     if due.is_empty() {
         return Ok(0);
     }
-    let parents: Vec<(String, Option<String>)> = on!(db, p => sqlx::query_as("SELECT code, parent_code FROM regions").fetch_all(p).await)?;
-    let parent: HashMap<String, Option<String>> = parents.into_iter().collect();
+    let regions: Vec<(String, Option<String>, String)> = on!(db, p => sqlx::query_as("SELECT code, parent_code, name FROM regions").fetch_all(p).await)?;
+    let name: HashMap<String, String> = regions.iter().map(|(c, _, n)| (c.clone(), n.clone())).collect();
+    let parent: HashMap<String, Option<String>> = regions.into_iter().map(|(c, p, _)| (c, p)).collect();
     let actor = crate::access::Actor::system("escalate");
     let at = now_text();
     let n = due.len();
@@ -1221,7 +1352,7 @@ pub async fn escalate_due(db: &Db, today: NaiveDate) -> Result<usize> {
             if up == 0 {
                 continue;
             }
-            let note = format!("期限 {deadline} 已过，{day} 升级督办至上级（{to}）");
+            let note = format!("期限 {deadline} 已过，{day} 升级督办至上级（{}）", name.get(&to).cloned().unwrap_or_else(|| to.clone()));
             let step_id: i64 = sqlx::query_scalar("INSERT INTO case_steps (case_id, seq, action, from_state, to_state, on_date, at, actor_id, actor, holder_org_id, deadline, note) VALUES ($1,$2,'escalate',$3,$3,$4,$5,0,$6,$7,$8,$9) RETURNING id")
                 .bind(id).bind(seq + 1).bind(state).bind(day).bind(&at).bind(&actor.name).bind(holder).bind(deadline).bind(&note).fetch_one(&mut *tx).await?;
             let text = format!("{}「{title}」逾期未办，已升级督办", k.label_zh());

@@ -1531,7 +1531,7 @@ pub async fn write_cases(db: &Db, today: NaiveDate, progress: &dyn Progress) -> 
         minutes: "会议听取了各街道关于物业管理问题的汇报，逐项研究了需要多部门协同解决的事项，形成如下决定。".into(),
         decisions: "1. 消防通道占用问题由消防救援大队牵头、公安配合，限期清理；2. 违法搭建由综合执法局依法查处；3. 住改商问题由市场监管局核查；4. 各部门按期报结，住建局督办。".into(),
         attendees,
-    }).await?;
+    }, today).await?;
     r.meetings += 1;
     let matter = |title: &str, holder: i64, helpers: Vec<i64>, deadline: NaiveDate| NewCase {
         kind: "matter".into(),

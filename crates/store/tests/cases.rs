@@ -152,6 +152,27 @@ async fn a_matter_runs_is_returned_and_escalates_on_the_right_working_day() {
     assert_eq!(cases::get(db, &w.urban, b, today).await.unwrap().holder_org_id, w.police_org);
     assert!(cases::step(db, &w.urban, b, &step("report", "x"), &[], today).await.is_err());
 
+    // A department of another county is outside the matter's jurisdiction.
+    let jf_org = org(db, "urban_management", "金凤区综合执法局", "640106", &[]).await;
+    let before = writes(db).await;
+    assert_eq!(
+        cases::open(db, &w.reg, &matter(jf_org, "2026-12-18"), &[], today).await.unwrap_err().to_string(),
+        "承办部门：「金凤区综合执法局」不在本案辖区内（督办：兴庆区住房和城乡建设局）"
+    );
+    let mut helped = matter(w.urban_org, "2026-12-18");
+    helped.helper_org_ids = vec![w.urban_org];
+    assert!(cases::open(db, &w.reg, &helped, &[], today).await.unwrap_err().to_string().contains("已是承办部门"));
+    helped.helper_org_ids = vec![];
+    helped.meeting_id = Some(999);
+    assert!(cases::open(db, &w.reg, &helped, &[], today).await.unwrap_err().to_string().contains("联席会议：#999 不存在"));
+    // A PDF named as a program.
+    let renamed = Upload { file_name: "ok.exe".into(), bytes: b"%PDF-1.4\n".to_vec() };
+    assert_eq!(cases::open(db, &w.reg, &matter(w.urban_org, "2026-12-18"), &[renamed], today).await.unwrap_err().to_string(), "附件「ok.exe」：文件名后缀与内容（PDF）不符");
+    // A meeting held in the future.
+    let m = cases::NewMeeting { convener_org_id: w.housing, title: "联席会议".into(), held_on: d("2026-12-01"), ..Default::default() };
+    assert!(cases::create_meeting(db, &w.reg, &m, today).await.unwrap_err().to_string().contains("会议日期"));
+    assert_eq!(writes(db).await, before);
+
     // Dispatch to a non-department, and by someone outside the convener.
     let e = cases::open(db, &w.reg, &matter(w.street_org + 1000, "2026-12-18"), &[], today).await.unwrap_err().to_string();
     assert!(e.contains("不存在"), "{e}");
@@ -253,7 +274,10 @@ async fn a_dispute_from_intake_to_agreement() {
     let before = writes(db).await;
     assert_eq!(cases::open(db, &owner, &n, &[], today).await.unwrap_err().to_string(), "当事人 2「张伟」：不是本小区的业主");
     assert_eq!(writes(db).await, before);
-    n.parties[1] = party("respondent", "enterprise", "宁夏安居物业服务有限公司", None, Some(anju));
+    // Nor is anyone on both sides.
+    n.parties[1] = party("respondent", "owner", "马明", Some(ma), None);
+    assert_eq!(cases::open(db, &owner, &n, &[], today).await.unwrap_err().to_string(), "当事人 2「马明」：申请人与被申请人不能是同一方");
+    n.parties[1] = party("respondent", "enterprise", "安居物业", None, Some(anju));
     let id = cases::open(db, &owner, &n, &[], today).await.unwrap();
     let c = cases::get(db, &w.mediator, id, today).await.unwrap();
     // Applied Fri 27 Nov: 3 working days to accept, to Wed 2 Dec; held by the committee.
@@ -286,6 +310,8 @@ async fn a_dispute_from_intake_to_agreement() {
     let today = d("2026-12-15");
     assert!(cases::step(db, &w.mediator, id, &agree(&g), &[], today).await.unwrap_err().to_string().contains("第二十九条"), "unsigned by the mediator");
     g.signed_by_mediator = true;
+    g.effective_on = d("2026-12-09");
+    assert_eq!(cases::step(db, &w.mediator, id, &agree(&g), &[], today).await.unwrap_err().to_string(), "调解协议·生效日期：不能早于最近一次调解（2026-12-10）");
     g.effective_on = d("2026-12-16");
     assert!(cases::step(db, &w.mediator, id, &agree(&g), &[], today).await.unwrap_err().to_string().contains("不能晚于今天"));
     g.effective_on = d("2026-12-15");
@@ -301,6 +327,7 @@ async fn a_dispute_from_intake_to_agreement() {
     cases::rate(db, &w.mediator, id, 2, 4, today).await.unwrap();
     let ps = cases::parties(db, &owner, id, today).await.unwrap();
     assert_eq!(ps.iter().map(|p| (p.consent, p.satisfaction)).collect::<Vec<_>>(), [(Some(true), Some(5)), (Some(true), Some(4))]);
+    assert!(cases::record_agreement_event(db, &w.mediator, id, "judicial_applied", d("2027-01-15"), d("2027-01-20")).await.unwrap_err().to_string().contains("已过"));
     cases::record_agreement_event(db, &w.mediator, id, "judicial_applied", d("2026-12-20"), d("2026-12-21")).await.unwrap();
     // Who sees it: the parties and the mediation committee; not another owner.
     let other = user(db, "owner_zw", Role::Owner, Scope::Owner(zhang)).await;
@@ -308,6 +335,11 @@ async fn a_dispute_from_intake_to_agreement() {
     assert!(matches!(cases::get(db, &w.police, id, today).await, Err(StoreError::NotFound)));
     let anju_mgr = user(db, "ent_aj", Role::EnterpriseManager, Scope::Enterprise(anju)).await;
     assert_eq!(cases::get(db, &anju_mgr, id, today).await.unwrap().id, id);
+    // The parties' names come from their records, not from what was typed.
+    assert_eq!(ps[1].name, "宁夏安居物业服务有限公司");
+    // The estate's committee is no party: a dispute is private (人民调解法 Art 15).
+    let committee = user(db, "committee_ca", Role::Committee, Scope::Estate(ca)).await;
+    assert!(matches!(cases::get(db, &committee, id, today).await, Err(StoreError::NotFound)));
 }
 
 #[tokio::test]

@@ -556,7 +556,7 @@ async fn cases_of_estates(app: &TestApp, ids: &mut Ids) {
             None => {
                 let org = cs::create_organisation(db, &sys, "housing", &format!("住建{county}"), &county, "").await.unwrap();
                 let m = cs::NewMeeting { convener_org_id: org, title: "越权测试会议".into(), held_on: fixture_today(), ..Default::default() };
-                let m = cs::create_meeting(db, &sys, &m).await.unwrap();
+                let m = cs::create_meeting(db, &sys, &m, fixture_today()).await.unwrap();
                 by_county.insert(county.clone(), (org, m));
                 (org, m)
             }
@@ -1823,20 +1823,20 @@ async fn a_dispute_from_intake_to_agreement() {
     }
     let r = app
         .multipart_as(&mediator, &step, &[("action", "agree"), ("facts", "电梯停运三个月"), ("terms", "企业减免三个月物业费的30%"), ("performance", "下期账单中抵扣"), ("performance_deadline", "2026-12-31"),
-            ("signed_by_parties", "1"), ("signed_by_mediator", "1"), ("effective_on", "2026-11-27")], &[])
+            ("signed_by_parties", "1"), ("signed_by_mediator", "1"), ("effective_on", "2026-11-29")], &[])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     assert_eq!(case_state(&app, id).await, ("agreed".to_string(), 6));
-    // Effective 27 Nov → apply for judicial confirmation by 27 Dec (30 days).
+    // Effective 29 Nov (the day of the last session) → apply for judicial confirmation by 29 Dec (30 days).
     let page = app.get_as(&owner, &format!("/cases/{id}")).await.text();
-    assert!(page.contains("申请司法确认截止 2026-12-27"), "{page}");
+    assert!(page.contains("申请司法确认截止 2026-12-29"), "{page}");
     assert!(page.contains("协议生效后30日内，人民调解法第三十三条"));
     // The owner rates the mediation; the mediator records the joint application.
     let r = app.post_as(&owner, &format!("/cases/{id}/rate"), &[("seq", "1"), ("satisfaction", "5")]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    let r = app.post_as(&mediator, &format!("/cases/{id}/agreement"), &[("event", "judicial_applied"), ("date", "2026-11-28")]).await;
+    let r = app.post_as(&mediator, &format!("/cases/{id}/agreement"), &[("event", "judicial_applied"), ("date", "2026-11-29")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-    assert!(app.get_as(&owner, &format!("/cases/{id}")).await.text().contains("已申请司法确认 2026-11-28"));
+    assert!(app.get_as(&owner, &format!("/cases/{id}")).await.text().contains("已申请司法确认 2026-11-29"));
 }
 
 #[tokio::test]

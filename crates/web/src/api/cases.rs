@@ -289,7 +289,7 @@ pub async fn list_meetings(State(s): State<AppState>, u: User) -> ApiResult<Json
 pub async fn create_meeting(State(s): State<AppState>, u: User, body: Bytes) -> ApiResult<Response> {
     u.access().require(wuye_domain::account::Action::Create, wuye_domain::account::Resource::Case).api()?;
     let m: NewMeeting = parse_json(&body)?;
-    Ok(created(cs::create_meeting(&s.db, u.access(), &m).await.api()?))
+    Ok(created(cs::create_meeting(&s.db, u.access(), &m, s.today()).await.api()?))
 }
 
 /// An attending organisation and who came for it.

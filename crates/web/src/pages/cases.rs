@@ -833,7 +833,7 @@ pub async fn meeting_create(State(state): State<AppState>, UiLang(lang): UiLang,
         return meeting_new_page(&state, lang, &u, s, errs, None).await;
     }
     let m = NewMeeting { convener_org_id, title, held_on, place: s.get("place"), chair: s.get("chair"), agenda: s.get("agenda"), minutes: s.get("minutes"), decisions: s.get("decisions"), attendees };
-    match cs::create_meeting(&state.db, u.access(), &m).await {
+    match cs::create_meeting(&state.db, u.access(), &m, state.today()).await {
         Ok(id) => Ok(Redirect::to(&format!("/meetings/{id}")).into_response()),
         Err(e) => meeting_new_page(&state, lang, &u, s, Errors::default(), Some(alert_of(e)?)).await,
     }
