@@ -2122,6 +2122,8 @@ async fn case_figures_per_region() {
     assert!(html.contains("66.7%") && html.contains("城市管理综合执法部门") && html.contains("业主之间") && html.contains("5.0") && html.contains("占用堵塞消防通道"));
     assert!(html.contains("/export/cases-figures.xlsx?region=640100000000"));
     assert!(html.contains("href=\"/cases?status=overdue&#38;region=640104\""), "the overdue count opens the county's overdue cases");
+    let en = app.get("/?region=640100&lang=en").await.text();
+    assert!(en.contains("Urban management enforcement") && en.contains("Between owners"), "the breakdowns' labels are translated");
     let r = app.get("/export/cases-figures.xlsx?region=640100").await;
     assert_eq!(r.status, StatusCode::OK);
     let t = wuye_ledger::read_table(&r.bytes, "案件办理").unwrap();
