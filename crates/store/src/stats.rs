@@ -416,6 +416,20 @@ pub struct CaseStats {
     pub referrals: Vec<ReferralCategoryFigures>,
 }
 
+/// The row of `category` in `rows`, added (labelled from `labels`, "其他" when unknown) if
+/// missing.
+fn of_category<'v, T>(rows: &'v mut Vec<T>, category: &str, labels: &[(&str, &str)], key: impl Fn(&T) -> &String, new: impl FnOnce(String, String) -> T) -> &'v mut T {
+    let i = match rows.iter().position(|r| key(r) == category) {
+        Some(i) => i,
+        None => {
+            let label = labels.iter().find(|(c, _)| *c == category).map(|(_, l)| *l).unwrap_or("其他");
+            rows.push(new(category.to_string(), label.to_string()));
+            rows.len() - 1
+        }
+    };
+    &mut rows[i]
+}
+
 fn round_div(num: i64, den: i64) -> Option<i64> {
     (den > 0).then(|| (2 * num + den) / (2 * den))
 }
@@ -528,15 +542,7 @@ pub async fn case_stats(db: &Db, a: &Access, code: &str, day: NaiveDate) -> Resu
     let mut disputes: Vec<DisputeCategoryFigures> = Vec::new();
     let cats = wuye_domain::cases::DISPUTE_CATEGORIES;
     for (cat, state, n, days) in rows {
-        let i = match disputes.iter().position(|d| d.category == cat) {
-            Some(i) => i,
-            None => {
-                let label = cats.iter().find(|(c, _)| *c == cat).map(|(_, l)| *l).unwrap_or("其他").to_string();
-                disputes.push(DisputeCategoryFigures { category: cat.clone(), label, ..Default::default() });
-                disputes.len() - 1
-            }
-        };
-        let d = &mut disputes[i];
+        let d = of_category(&mut disputes, &cat, &cats, |d| &d.category, |category, label| DisputeCategoryFigures { category, label, ..Default::default() });
         d.total += n;
         match state.as_str() {
             "agreed" => d.agreed += n,
@@ -545,7 +551,7 @@ pub async fn case_stats(db: &Db, a: &Access, code: &str, day: NaiveDate) -> Resu
             "court" => d.court += n,
             _ => d.open += n,
         }
-        if matches!(state.as_str(), "agreed" | "ended" | "declined" | "court") {
+        if wuye_domain::cases::DISPUTE.state(&state).is_some_and(|st| st.closed) {
             d.concluded += n;
             d.total_days += days;
         }
@@ -565,15 +571,7 @@ pub async fn case_stats(db: &Db, a: &Access, code: &str, day: NaiveDate) -> Resu
     let mut referrals: Vec<ReferralCategoryFigures> = Vec::new();
     let rcats = wuye_domain::cases::REFERRAL_CATEGORIES;
     for (cat, state, n, overdue) in rows {
-        let i = match referrals.iter().position(|d| d.category == cat) {
-            Some(i) => i,
-            None => {
-                let label = rcats.iter().find(|(c, _)| *c == cat).map(|(_, l)| *l).unwrap_or("其他").to_string();
-                referrals.push(ReferralCategoryFigures { category: cat.clone(), label, ..Default::default() });
-                referrals.len() - 1
-            }
-        };
-        let r = &mut referrals[i];
+        let r = of_category(&mut referrals, &cat, &rcats, |r| &r.category, |category, label| ReferralCategoryFigures { category, label, ..Default::default() });
         r.total += n;
         r.overdue += overdue;
         match state.as_str() {

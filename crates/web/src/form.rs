@@ -169,15 +169,23 @@ pub struct Upload {
 /// fields go into [`Submitted`], file fields by name into the uploads. An unreadable body
 /// (or one beyond the route's body limit) is an error message for the page.
 pub async fn form_with_files(req: axum::extract::Request) -> Result<(Submitted, HashMap<String, Upload>), String> {
+    let (s, files) = form_with_file_list(req).await?;
+    Ok((s, files.into_iter().collect()))
+}
+
+/// [`form_with_files`] keeping every file part in order with its field name (a `multiple`
+/// input sends several under one name; an input left empty sends one with no name and no
+/// bytes).
+pub async fn form_with_file_list(req: axum::extract::Request) -> Result<(Submitted, Vec<(String, Upload)>), String> {
     use axum::extract::FromRequest;
     let multipart = req.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|c| c.starts_with("multipart/form-data"));
     if !multipart {
         let axum::Form(s) = axum::Form::<Submitted>::from_request(req, &()).await.map_err(|e| format!("表单无法读取：{}", e.body_text()))?;
-        return Ok((s, HashMap::new()));
+        return Ok((s, Vec::new()));
     }
     let mut mp = axum::extract::Multipart::from_request(req, &()).await.map_err(|e| format!("表单无法读取：{}", e.body_text()))?;
     let mut fields = HashMap::new();
-    let mut files = HashMap::new();
+    let mut files = Vec::new();
     loop {
         let field = match mp.next_field().await {
             Ok(Some(f)) => f,
@@ -187,7 +195,7 @@ pub async fn form_with_files(req: axum::extract::Request) -> Result<(Submitted, 
         let name = field.name().unwrap_or("").to_string();
         if let Some(file_name) = field.file_name().map(|s| s.to_string()) {
             let bytes = field.bytes().await.map_err(|e| format!("上传失败（文件可能过大）：{e}"))?;
-            files.insert(name, Upload { file_name, bytes: bytes.to_vec() });
+            files.push((name, Upload { file_name, bytes: bytes.to_vec() }));
         } else {
             let v = field.text().await.map_err(|e| format!("上传失败：{e}"))?;
             fields.insert(name, v);

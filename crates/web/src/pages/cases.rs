@@ -19,7 +19,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
-use std::collections::HashMap;
 use wuye_domain::account::{Action, Resource, Role, Scope};
 use wuye_domain::calendar::Calendar;
 use wuye_domain::cases::{By, CaseKind, DISPUTE_CATEGORIES, DeadlineRule, HolderRule, REFERRAL_CATEGORIES, Step, competent_for, is_due_soon, is_overdue};
@@ -103,34 +102,10 @@ pub fn party_kind_label(k: &str) -> &'static str {
 /// A form read with all its files (several per field, `multiple`): text fields into
 /// [`Submitted`], each non-empty file into the uploads. Urlencoded forms have no files.
 async fn form_and_files(req: axum::extract::Request) -> Result<(Submitted, Vec<Upload>), String> {
-    use axum::extract::FromRequest;
-    let multipart = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|c| c.starts_with("multipart/form-data"));
-    if !multipart {
-        let axum::Form(s) = axum::Form::<Submitted>::from_request(req, &()).await.map_err(|e| format!("表单无法读取：{}", e.body_text()))?;
-        return Ok((s, Vec::new()));
-    }
-    let mut mp = axum::extract::Multipart::from_request(req, &()).await.map_err(|e| format!("表单无法读取：{}", e.body_text()))?;
-    let mut fields = HashMap::new();
-    let mut files = Vec::new();
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return Err(format!("上传失败（文件可能过大）：{e}")),
-        };
-        let name = field.name().unwrap_or("").to_string();
-        if let Some(file_name) = field.file_name().map(|s| s.to_string()) {
-            let bytes = field.bytes().await.map_err(|e| format!("上传失败（文件可能过大）：{e}"))?;
-            // A file input left empty still sends a part without name and bytes.
-            if !(file_name.is_empty() && bytes.is_empty()) {
-                files.push(Upload { file_name, bytes: bytes.to_vec() });
-            }
-        } else {
-            let v = field.text().await.map_err(|e| format!("上传失败：{e}"))?;
-            fields.insert(name, v);
-        }
-    }
-    Ok((Submitted(fields), files))
+    let (s, files) = crate::form::form_with_file_list(req).await?;
+    // A file input left empty still sends a part without name and bytes.
+    let files = files.into_iter().filter(|(_, f)| !(f.file_name.is_empty() && f.bytes.is_empty())).map(|(_, f)| Upload { file_name: f.file_name, bytes: f.bytes }).collect();
+    Ok((s, files))
 }
 
 /// Departments the caller may name (dispatch, referral), those of `first` kinds first.
