@@ -387,6 +387,9 @@ pub const DISPUTE_CATEGORIES: [(&str, &str); 5] = [
     ("other", "其他"),
 ];
 
+/// Kinds of party to a dispute: code, label.
+pub const PARTY_KINDS: [(&str, &str); 5] = [("owner", "业主"), ("committee", "业主委员会"), ("enterprise", "物业服务企业"), ("street", "街道办事处（社区）"), ("other", "其他")];
+
 /// Violation categories a referral may report.
 pub const REFERRAL_CATEGORIES: [(&str, &str); 7] = [
     ("illegal_construction", "违法搭建"),

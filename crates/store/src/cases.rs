@@ -730,7 +730,14 @@ pub async fn roles_in(db: &Db, a: &Access, c: &Case) -> Result<Vec<By>> {
     if a.role() == Role::Admin {
         return Ok(vec![By::Holder, By::Supervisor]);
     }
-    let mine = my_organisations(db, a).await?;
+    Ok(roles_of(a, c, &my_organisations(db, a).await?))
+}
+
+/// [`roles_in`] from the caller's organisations, already read.
+fn roles_of(a: &Access, c: &Case, mine: &[Organisation]) -> Vec<By> {
+    if a.role() == Role::Admin {
+        return vec![By::Holder, By::Supervisor];
+    }
     let mut by = Vec::new();
     if mine.iter().any(|o| o.id == c.holder_org_id) {
         by.push(By::Holder);
@@ -738,7 +745,7 @@ pub async fn roles_in(db: &Db, a: &Access, c: &Case) -> Result<Vec<By>> {
     if mine.iter().any(|o| o.id == c.supervisor_org_id) {
         by.push(By::Supervisor);
     }
-    Ok(by)
+    by
 }
 
 /// The case's time line, oldest first.
@@ -990,8 +997,11 @@ async fn check_party(db: &Db, estate_id: i64, p: &mut Party) -> Result<()> {
             let name: String = on!(db, pl => sqlx::query_scalar("SELECT name FROM enterprises WHERE id = $1").bind(nid).fetch_one(pl).await)?;
             p.name = name;
         }
-        "committee" | "street" | "other" => {}
-        k => return Err(StoreError::Invalid(format!("当事人 {}：类型「{k}」应为 owner、committee、enterprise、street 或 other", p.seq))),
+        k if wuye_domain::cases::PARTY_KINDS.iter().any(|(c, _)| *c == k) => {}
+        k => {
+            let known = wuye_domain::cases::PARTY_KINDS.iter().map(|(c, l)| format!("{c}（{l}）")).collect::<Vec<_>>().join("、");
+            return Err(StoreError::Invalid(format!("当事人 {}：类型「{k}」应为 {known}", p.seq)));
+        }
     }
     if p.name.trim().is_empty() {
         return Err(StoreError::Invalid(format!("当事人 {}：姓名或名称不能为空", p.seq)));
@@ -1011,7 +1021,8 @@ pub async fn step(db: &Db, a: &Access, id: i64, s: &StepInput, uploads: &[Upload
     for u in uploads {
         u.validate()?;
     }
-    let by = roles_in(db, a, &c).await?;
+    let mine = my_organisations(db, a).await?;
+    let by = roles_of(a, &c, &mine);
     let kind = c.kind();
     let flow = kind.flow();
     let cal = calendar_for(db, &c.region_code).await?;
@@ -1081,7 +1092,6 @@ pub async fn step(db: &Db, a: &Access, id: i64, s: &StepInput, uploads: &[Upload
     };
     let at = now_text();
     let actor = a.actor().clone();
-    let mine = my_organisations(db, a).await?;
     let acting_org = mine.iter().find(|o| o.id == c.holder_org_id || o.id == c.supervisor_org_id).map(|o| o.id);
     let reset_escalation = out.deadline != c.deadline;
     let outcome_text = if out.closed { s.note.trim().to_string() } else { c.outcome.clone() };

@@ -93,7 +93,7 @@ pub fn side_label(side: &str) -> &'static str {
     if side == "applicant" { "申请人" } else { "被申请人" }
 }
 
-pub const PARTY_KINDS: [(&str, &str); 5] = [("owner", "业主"), ("committee", "业主委员会"), ("enterprise", "物业服务企业"), ("street", "街道办事处（社区）"), ("other", "其他")];
+use wuye_domain::cases::PARTY_KINDS;
 
 pub fn party_kind_label(k: &str) -> &'static str {
     PARTY_KINDS.iter().find(|(c, _)| *c == k).map(|(_, l)| *l).unwrap_or("其他")
