@@ -234,6 +234,13 @@ pub enum Resource {
     /// reports a violation, applies for mediation); steps are decided by membership of
     /// the holding or supervising organisation (the store checks it).
     Case,
+    /// Safety (rules.md §6): checklists, inspections, hazards, recurring duties, elevators,
+    /// e-bikes, emergency plans and drills. `View` and `Export` read the ledgers of the
+    /// estates in scope; `Create` records inspections, duties done, e-bikes, plans and
+    /// drills; `Edit` takes hazard steps (the store decides which by the caller's side:
+    /// the responsible enterprise rectifies, the street office or regulator re-inspects)
+    /// and, for regulators, edits checklist templates and regional settings.
+    Safety,
 }
 
 /// What is done.
@@ -264,12 +271,12 @@ pub fn allows(role: Role, action: Action, res: Resource) -> bool {
             // A street office or community views votes and fund use in its region, and
             // confirms emergency uses (checked by the store on the role itself).
             Vote | Fund => matches!(action, View | Export),
-            Dashboard | Estate | House | Owner | Case => true,
+            Dashboard | Estate | House | Owner | Case | Safety => true,
             Enterprise | Contract => matches!(action, View | Export),
             Import => matches!(action, View | Create),
             User | Audit => false,
         },
-        Role::Department => matches!((res, action), (Dashboard | Estate | Enterprise, View) | (Case, View | Edit | Export)),
+        Role::Department => matches!((res, action), (Dashboard | Estate | Enterprise, View) | (Case, View | Edit | Export) | (Safety, View | Export)),
         Role::EnterpriseManager | Role::EnterpriseStaff => match res {
             Estate | Contract => matches!(action, View | Export),
             House | Owner => true,
@@ -277,6 +284,7 @@ pub fn allows(role: Role, action: Action, res: Resource) -> bool {
             Import => matches!(action, View | Create),
             Fund => action == View,
             Case => matches!(action, View | Create),
+            Safety => true,
             Dashboard | User | Audit | Vote => false,
         },
         Role::Committee => match res {
@@ -284,6 +292,7 @@ pub fn allows(role: Role, action: Action, res: Resource) -> bool {
             Vote => true,
             Fund => matches!(action, View | Export | Create),
             Case => matches!(action, View | Create),
+            Safety => matches!(action, View | Export),
             _ => false,
         },
         Role::Owner => matches!((res, action), (Estate | House | Owner | Enterprise | Contract | Vote | Fund, View) | (Case, View | Create)),

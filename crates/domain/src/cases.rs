@@ -136,7 +136,12 @@ pub struct State {
 /// A kind's states and steps.
 #[derive(Debug, Serialize)]
 pub struct Flow {
-    pub kind: CaseKind,
+    /// What the flow runs: a case kind's code, or `hazard` ([`crate::safety::HAZARD`]).
+    pub code: &'static str,
+    pub label_zh: &'static str,
+    /// Who the holder and the supervisor are, for refusals ("须由…办理").
+    pub holder_zh: &'static str,
+    pub supervisor_zh: &'static str,
     pub states: &'static [State],
     pub steps: &'static [Step],
 }
@@ -204,16 +209,12 @@ impl Flow {
         today: NaiveDate,
         cal: &Calendar,
     ) -> Result<Outcome, CaseError> {
-        let s = self.step_def(action).ok_or_else(|| CaseError::UnknownStep { kind: self.kind.label_zh(), action: action.to_string() })?;
+        let s = self.step_def(action).ok_or_else(|| CaseError::UnknownStep { kind: self.label_zh, action: action.to_string() })?;
         if !by.contains(&s.by) {
-            let who = match (self.kind, s.by) {
-                (_, By::Opener) => "提出人",
-                (CaseKind::Matter, By::Holder) => "承办部门",
-                (CaseKind::Matter, By::Supervisor) => "召集部门",
-                (CaseKind::Referral, By::Holder) => "受移交的职能部门",
-                (CaseKind::Referral, By::Supervisor) => "街道办事处或住建部门",
-                (CaseKind::Dispute, By::Holder) => "人民调解委员会的调解员",
-                (CaseKind::Dispute, By::Supervisor) => "街道办事处或住建部门",
+            let who = match s.by {
+                By::Opener => "提出人",
+                By::Holder => self.holder_zh,
+                By::Supervisor => self.supervisor_zh,
             };
             return Err(CaseError::NotYours { step: s.label_zh, who });
         }
@@ -287,12 +288,12 @@ pub const REPORT_WORKING_DAYS: u32 = 3;
 /// Working days a mediation committee has to accept or decline an application.
 pub const INTAKE_WORKING_DAYS: u32 = 3;
 
-const fn st(code: &'static str, label_zh: &'static str, closed: bool) -> State {
+pub(crate) const fn st(code: &'static str, label_zh: &'static str, closed: bool) -> State {
     State { code, label_zh, closed }
 }
 
 #[allow(clippy::too_many_arguments)]
-const fn sp(
+pub(crate) const fn sp(
     action: &'static str,
     label_zh: &'static str,
     from: &'static [&'static str],
@@ -311,7 +312,10 @@ use HolderRule as H;
 
 /// Joint conference matter.
 pub static MATTER: Flow = Flow {
-    kind: CaseKind::Matter,
+    code: "matter",
+    label_zh: "联席会议事项",
+    holder_zh: "承办部门",
+    supervisor_zh: "召集部门",
     states: &[
         st("dispatched", "已派单待签收", false),
         st("accepted", "办理中", false),
@@ -333,7 +337,10 @@ pub static MATTER: Flow = Flow {
 
 /// Law-enforcement referral.
 pub static REFERRAL: Flow = Flow {
-    kind: CaseKind::Referral,
+    code: "referral",
+    label_zh: "执法移交",
+    holder_zh: "受移交的职能部门",
+    supervisor_zh: "街道办事处或住建部门",
     states: &[
         st("reported", "已上报待移交", false),
         st("referred", "已移交待受理", false),
@@ -355,7 +362,10 @@ pub static REFERRAL: Flow = Flow {
 
 /// Dispute mediation.
 pub static DISPUTE: Flow = Flow {
-    kind: CaseKind::Dispute,
+    code: "dispute",
+    label_zh: "纠纷调解",
+    holder_zh: "人民调解委员会的调解员",
+    supervisor_zh: "街道办事处或住建部门",
     states: &[
         st("applied", "已申请待受理", false),
         st("accepted", "已受理", false),
@@ -450,7 +460,7 @@ mod tests {
     fn every_flow_is_consistent() {
         for k in CaseKind::ALL {
             let f = k.flow();
-            assert_eq!(f.kind, k);
+            assert_eq!((f.code, f.label_zh), (k.code(), k.label_zh()));
             assert_eq!(f.steps.iter().filter(|s| s.from.is_empty()).count(), 1, "{k:?} has one opening step");
             for s in f.steps {
                 assert!(f.state(s.to).is_some(), "{k:?}.{} leads to a known state", s.action);

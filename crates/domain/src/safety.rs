@@ -19,6 +19,7 @@
 //! days ([`crate::calendar`]).
 
 use crate::calendar::{Calendar, add_months};
+use crate::cases::{By, DeadlineRule as D, Flow, HolderRule as H, sp, st};
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
@@ -171,6 +172,36 @@ pub fn check_deadline(found_on: NaiveDate, deadline: NaiveDate) -> Result<(), Sa
 pub fn check_elevator_registration(no: &str) -> Result<(), SafetyError> {
     if no.trim().is_empty() { Err(SafetyError::ElevatorWithoutRegistration) } else { Ok(()) }
 }
+
+/// Working days the inspecting side has to re-inspect a reported rectification.
+pub const REINSPECT_WORKING_DAYS: u32 = 5;
+
+/// A hazard's flow, run by the case engine ([`Flow::step`]): found → rectification by the
+/// responsible party (the estate's property service enterprise) with a working-day
+/// deadline → rectification report with photos → re-inspection by the inspecting side
+/// (street office or housing department; never the inspected party) → closed, or rejected
+/// back with a new deadline. A hazard fixed during the inspection is closed on the spot by
+/// whoever found it. An open hazard may get a supervision order (督办) with its own deadline.
+///
+/// `By::Holder` is the responsible enterprise, `By::Supervisor` the street office or
+/// regulator whose region holds the estate, `By::Opener` whoever found it. The opening
+/// step keeps the deadline the store computed ([`rectification_deadline`]), since an
+/// inspection may be entered after the day it was held.
+pub static HAZARD: Flow = Flow {
+    code: "hazard",
+    label_zh: "安全隐患",
+    holder_zh: "整改责任单位",
+    supervisor_zh: "检查单位（街道办事处或住建部门），被检查方不能复查自己的整改",
+    states: &[st("rectifying", "整改中", false), st("reported", "已报整改待复查", false), st("closed", "已销号", true)],
+    steps: &[
+        sp("find", "登记隐患", &[], "rectifying", By::Opener, D::Keep, H::Given, Some("隐患描述")),
+        sp("spot_fix", "现场整改销号", &["rectifying"], "closed", By::Opener, D::Clear, H::Keep, None),
+        sp("report", "提交整改报告", &["rectifying"], "reported", By::Holder, D::WorkingDays(REINSPECT_WORKING_DAYS), H::Keep, Some("整改情况")),
+        sp("reject", "复查不通过", &["reported"], "rectifying", By::Supervisor, D::Given, H::Keep, Some("不通过的理由")),
+        sp("pass", "复查通过销号", &["reported"], "closed", By::Supervisor, D::Clear, H::Keep, None),
+        sp("supervise", "下达督办", &["rectifying", "reported"], "rectifying", By::Supervisor, D::Given, H::Keep, Some("督办要求")),
+    ],
+};
 
 /// How often a duty recurs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -376,6 +407,33 @@ mod tests {
         assert_eq!(rectification_deadline(d(2026, 9, 24), 0, &cal), Err(SafetyError::WorkingDaysOutOfRange(0)));
         assert_eq!(check_deadline(d(2026, 11, 29), d(2026, 11, 28)).unwrap_err().to_string(), "整改期限：不能早于发现日期（2026-11-29），实为 2026-11-28");
         assert!(check_deadline(d(2026, 11, 29), d(2026, 11, 29)).is_ok(), "fixed on the day");
+    }
+
+    #[test]
+    fn a_hazard_runs_through_the_engine() {
+        let cal = Calendar::national();
+        let today = d(2026, 11, 30);
+        let f = &HAZARD;
+        for s in f.steps {
+            assert!(f.state(s.to).is_some());
+        }
+        for st in f.states.iter().filter(|s| !s.closed) {
+            assert!(!f.steps_from(st.code).is_empty(), "{} is a dead end", st.code);
+        }
+        let found = f.step(None, "find", &[By::Opener], "消防通道堆放杂物", Some(d(2026, 12, 7)), None, today, &cal).unwrap();
+        assert_eq!((found.to, found.deadline), ("rectifying", Some(d(2026, 12, 7))));
+        // The inspected party cannot re-inspect.
+        let e = f.step(Some("reported"), "pass", &[By::Holder, By::Opener], "", None, None, today, &cal).unwrap_err();
+        assert_eq!(e.to_string(), "「复查通过销号」须由检查单位（街道办事处或住建部门），被检查方不能复查自己的整改办理");
+        // Closing without a report: out of order.
+        let e = f.step(Some("rectifying"), "pass", &[By::Supervisor], "", None, None, today, &cal).unwrap_err();
+        assert_eq!(e.to_string(), "「复查通过销号」不能在「整改中」状态下进行，须在「已报整改待复查」状态下");
+        // A report on Mon 30 Nov: re-inspection due 5 working days later, Mon 7 Dec.
+        let rep = f.step(Some("rectifying"), "report", &[By::Holder], "已清理", Some(d(2026, 12, 7)), None, today, &cal).unwrap();
+        assert_eq!((rep.to, rep.deadline), ("reported", Some(d(2026, 12, 7))));
+        let rej = f.step(Some("reported"), "reject", &[By::Supervisor], "仍有杂物", None, Some(d(2026, 12, 4)), today, &cal).unwrap();
+        assert_eq!((rej.to, rej.deadline), ("rectifying", Some(d(2026, 12, 4))));
+        assert!(f.step(Some("reported"), "pass", &[By::Supervisor], "", None, None, today, &cal).unwrap().closed);
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod import;
 pub mod pii;
 pub mod region;
 pub mod registry;
+pub mod safety;
 pub mod stats;
 pub mod testing;
 

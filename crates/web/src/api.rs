@@ -26,6 +26,7 @@ use wuye_store::{region, stats};
 pub mod assembly;
 pub mod cases;
 pub mod fund;
+pub mod safety;
 
 type ApiResult<T> = Result<T, ApiError>;
 

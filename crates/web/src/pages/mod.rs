@@ -9,6 +9,7 @@ pub mod votes;
 pub mod fund;
 pub mod assembly;
 pub mod cases;
+pub mod safety;
 
 use crate::ctx::PageCtx;
 use crate::error::PageError;

@@ -1,0 +1,1 @@
+//! Recurring duties, elevators, tanks, e-bikes, emergency plans, trainings and drills.

@@ -1,0 +1,1 @@
+//! Checklist templates, inspections, hazards, escalation and supervision orders.

@@ -1,0 +1,4 @@
+//! Safety API (tag `safety`).
+
+pub mod duties;
+pub mod inspections;

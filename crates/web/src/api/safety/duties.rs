@@ -1,0 +1,1 @@
+//! API of duties, elevators, e-bikes, plans and drills.

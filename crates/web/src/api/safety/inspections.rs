@@ -1,0 +1,1 @@
+//! API of templates, inspections and hazards.

@@ -1,0 +1,1 @@
+//! Pages of recurring duties, elevators, e-bikes, emergency plans and drills.

@@ -1,0 +1,1 @@
+//! Pages of checklists, inspections and hazards.
