@@ -76,6 +76,18 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 200)]
         runs: usize,
     },
+    /// The region-wide safety overdue list (hazards and duties together) over N rows, 60%
+    /// hazards and 40% recurring duties, through the real store function against the bare
+    /// SQL of the same run; prints p50/p95 and the ratio (target: p95 under 100 ms).
+    Safety {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+        #[arg(long, value_enum)]
+        backend: Option<BenchBackend>,
+        /// Timed runs per query (after five warm-up runs).
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+    },
     /// Throughput of an authenticated page listing 50 estates against a bare axum route
     /// doing one primary-key query, same database, same run; prints the ratio.
     Auth {
@@ -107,6 +119,7 @@ pub async fn run(cmd: BenchCmd, data_dir: &Path) -> Result<()> {
         BenchCmd::Interest { households, backend } => crate::bench_fund::bench_interest(data_dir, households, backend).await,
         BenchCmd::Tally { houses, backend, runs } => crate::bench_assembly::bench_tally(data_dir, houses, backend, runs).await,
         BenchCmd::Cases { cases, backend, runs } => crate::bench_cases::bench_cases(data_dir, cases, backend, runs).await,
+        BenchCmd::Safety { rows, backend, runs } => crate::bench_safety::bench_safety(data_dir, rows, backend, runs).await,
         BenchCmd::Auth { houses, backend, seed, seconds, connections } => crate::bench_auth::bench_auth(data_dir, houses, backend, seed, seconds, connections).await,
     }
 }

@@ -34,15 +34,15 @@ use wuye_store::access::Access;
 use wuye_store::db::{batch_rows, dynamic, multi_insert_for};
 use wuye_store::{Db, cases, on};
 
-fn percentile(sorted: &[f64], q: usize) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], q: usize) -> f64 {
     sorted.get((sorted.len() * q).div_ceil(100).saturating_sub(1)).copied().unwrap_or(0.0)
 }
 
 /// A small deterministic generator (xorshift), so every run lays out the same cases.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x << 13;
         x ^= x >> 7;
@@ -50,7 +50,7 @@ impl Rng {
         self.0 = x;
         x
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
 }
@@ -125,7 +125,7 @@ async fn insert_cases(db: &Db, rows: &[Row], today: NaiveDate) -> Result<()> {
 }
 
 /// An [`Access`] of a new user with one role, through the real token path.
-async fn user_access(db: &Db, name: &str, role: Role, scope: Scope) -> Result<Access> {
+pub(crate) async fn user_access(db: &Db, name: &str, role: Role, scope: Scope) -> Result<Access> {
     let sys = Access::system("bench");
     wuye_store::account::create_user(db, &sys, name, name, "bench-password-1", &[(role, scope, String::new())], false).await?;
     let (_, token) = wuye_store::account::create_token(db, &sys, name, None, "bench").await?;

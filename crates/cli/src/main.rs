@@ -7,6 +7,7 @@ mod bench_auth;
 mod bench_assembly;
 mod bench_cases;
 mod bench_fund;
+mod bench_safety;
 mod config;
 
 /// mimalloc instead of the system allocator: a large import keeps millions of small

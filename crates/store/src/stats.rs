@@ -78,7 +78,7 @@ fn to_cov(a: &Agg) -> Coverage {
 /// The region `code` if the caller's figures reach it, its children, and the length of the
 /// code prefix that groups estates by child. Errors: NotFound for an unknown code or one
 /// outside the caller's region.
-async fn reachable_region(db: &Db, a: &Access, code: &str) -> Result<(Region, Vec<Region>, usize)> {
+pub(crate) async fn reachable_region(db: &Db, a: &Access, code: &str) -> Result<(Region, Vec<Region>, usize)> {
     let region = region::get(db, code).await?.ok_or(StoreError::NotFound)?;
     if !a.reaches_region(&region.code) {
         return Err(StoreError::NotFound);

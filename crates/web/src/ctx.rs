@@ -239,6 +239,10 @@ pub struct Nav {
     pub mine: bool,
     /// Case handling (案件办理): inbox, meetings, the lists, the directory.
     pub cases: bool,
+    /// Safety (安全管理): the overdue list, hazards, duties, checklist templates.
+    pub safety: bool,
+    /// Checklist templates (regulators and administrators edit them).
+    pub safety_templates: bool,
 }
 
 impl Nav {
@@ -258,6 +262,8 @@ impl Nav {
             fund: a.can(Action::Edit, Resource::Fund),
             mine: a.role() == wuye_domain::account::Role::Owner,
             cases: v(Resource::Case) && a.role() != wuye_domain::account::Role::Owner,
+            safety: v(Resource::Safety),
+            safety_templates: matches!(a.role(), wuye_domain::account::Role::Admin | wuye_domain::account::Role::Regulator),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! isolation test walks it for every role: a route cannot be added without being tested.
 
 use crate::AppState;
-use crate::pages::{account, admin, assembly as asb, cases as cs, dashboard, fund as fd, import, registry as r, votes as v};
+use crate::pages::{account, admin, assembly as asb, cases as cs, dashboard, safety as sf, fund as fd, import, registry as r, votes as v};
 use crate::api;
 use axum::routing::{MethodRouter, delete, get, post, put};
 
@@ -97,6 +97,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/cases/{case}/agreement"),
     ("GET", "/cases/attachments/{attachment}"),
     ("GET", "/my/cases"),
+    // safety: overview
+    ("GET", "/safety"),
+    ("GET", "/safety/overdue.xlsx"),
+    ("GET", "/safety/overdue.csv"),
     ("GET", "/estates/{estate}/referrals/new"),
     ("POST", "/estates/{estate}/referrals/new"),
     ("GET", "/estates/{estate}/disputes/new"),
@@ -212,6 +216,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/calendar/days"),
     ("GET", "/api/calendar/working-days"),
     ("GET", "/api/regions/{code}/cases"),
+    ("GET", "/api/regions/{code}/safety"),
+    ("GET", "/api/safety/overdue"),
 ];
 
 /// The handler of one route of [`ROUTES`]. Panics for a route without a handler, so the
@@ -306,6 +312,10 @@ pub fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/cases/{case}/agreement") => post(cs::case_agreement),
         ("GET", "/cases/attachments/{attachment}") => get(cs::attachment),
         ("GET", "/my/cases") => get(cs::my_cases),
+        // safety: overview
+        ("GET", "/safety") => get(sf::overdue),
+        ("GET", "/safety/overdue.xlsx") => get(sf::overdue_xlsx),
+        ("GET", "/safety/overdue.csv") => get(sf::overdue_csv),
         ("GET", "/estates/{estate}/referrals/new") => get(cs::referral_new),
         ("POST", "/estates/{estate}/referrals/new") => post(cs::referral_create),
         ("GET", "/estates/{estate}/disputes/new") => get(cs::dispute_new),
@@ -421,6 +431,8 @@ pub fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/api/calendar/days") => post(api::cases::add_calendar_day),
         ("GET", "/api/calendar/working-days") => get(api::cases::working_days),
         ("GET", "/api/regions/{code}/cases") => get(api::cases::region_cases),
+        ("GET", "/api/regions/{code}/safety") => get(api::safety::region_safety),
+        ("GET", "/api/safety/overdue") => get(api::safety::safety_overdue),
         (m, p) => panic!("route {m} {p} has no handler"),
     }
 }

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use wuye_domain::coverage::{Coverage, Ratio};
 use wuye_store::registry::{Estate, ListQuery};
+use wuye_store::safety::{SafetyFigures, SafetyStats};
 use wuye_store::stats::{AssemblyFund, CaseFigures, CaseStats};
 use wuye_store::{region, registry, stats};
 
@@ -186,6 +187,78 @@ impl CaseTables {
     }
 }
 
+/// One row of the safety table (安全隐患与周期性工作): counts grouped, the on-time rate in
+/// percent with one decimal ("—" when no hazard is closed).
+pub struct SafetyRow {
+    pub name: String,
+    pub href: String,
+    pub muted: bool,
+    pub inspections: String,
+    pub hazards: String,
+    pub hazards_major: String,
+    pub hazards_open: String,
+    pub hazards_closed: String,
+    pub hazards_on_time: String,
+    pub on_time_rate: String,
+    pub hazards_overdue: String,
+    pub hazards_supervised: String,
+    pub duties_overdue: String,
+    pub estates_with_overdue_duties: String,
+    /// Overdue hazards or duties: the region's overdue list.
+    pub overdue: bool,
+    pub overdue_href: String,
+}
+
+impl SafetyRow {
+    fn new(name: String, href: String, prefix: &str, f: &SafetyFigures) -> SafetyRow {
+        SafetyRow {
+            name,
+            href,
+            muted: *f == SafetyFigures::default(),
+            inspections: fmt::int(f.inspections),
+            hazards: fmt::int(f.hazards),
+            hazards_major: fmt::int(f.hazards_major),
+            hazards_open: fmt::int(f.hazards_open),
+            hazards_closed: fmt::int(f.hazards_closed),
+            hazards_on_time: fmt::int(f.hazards_on_time),
+            on_time_rate: rate_or_dash(f.on_time_rate()),
+            hazards_overdue: fmt::int(f.hazards_overdue),
+            hazards_supervised: fmt::int(f.hazards_supervised),
+            duties_overdue: fmt::int(f.duties_overdue),
+            estates_with_overdue_duties: fmt::int(f.estates_with_overdue_duties),
+            overdue: f.hazards_overdue + f.duties_overdue > 0,
+            overdue_href: format!("/safety?region={prefix}"),
+        }
+    }
+}
+
+/// The safety table and, for the region in focus, hazards by category and the worst
+/// estates.
+pub struct SafetyTables {
+    pub rows: Vec<SafetyRow>,
+    pub total: SafetyRow,
+    /// Category: label, hazards, open, closed, rectified on time, overdue, on-time rate.
+    pub categories: Vec<[String; 7]>,
+    /// The ten worst estates: id, name, overdue hazards, open major hazards, overdue duties.
+    pub worst: Vec<(i64, String, String, String, String)>,
+}
+
+impl SafetyTables {
+    fn new(s: &SafetyStats, total_label: &str) -> SafetyTables {
+        let prefix = |code: &str| wuye_domain::region::RegionCode::parse(code).map(|c| c.prefix().to_string()).unwrap_or_default();
+        SafetyTables {
+            rows: s.children.iter().map(|ch| SafetyRow::new(ch.name.clone(), format!("/?region={}", ch.code), &prefix(&ch.code), &ch.figures)).collect(),
+            total: SafetyRow::new(total_label.to_string(), String::new(), &s.region.prefix, &s.total),
+            categories: s
+                .categories
+                .iter()
+                .map(|c| [c.label.clone(), fmt::int(c.hazards), fmt::int(c.open), fmt::int(c.closed), fmt::int(c.on_time), fmt::int(c.overdue), rate_or_dash(Ratio::new(c.on_time, c.closed))])
+                .collect(),
+            worst: s.worst.iter().map(|w| (w.estate_id, w.name.clone(), fmt::int(w.hazards_overdue), fmt::int(w.major_open), fmt::int(w.duties_overdue))).collect(),
+        }
+    }
+}
+
 pub struct BasisTab {
     pub label: &'static str,
     pub href: String,
@@ -215,6 +288,8 @@ pub struct DashboardPage {
     pub fund_rows: Option<(Vec<FundRow>, FundRow)>,
     /// The cases table and breakdowns (roles that view the dashboard and cases).
     pub case_tables: Option<CaseTables>,
+    /// The safety table, categories and worst estates (roles that view the dashboard and safety).
+    pub safety_tables: Option<SafetyTables>,
     pub show_estates: bool,
     pub estates: Vec<Estate>,
 }
@@ -308,6 +383,12 @@ pub async fn page(State(state): State<AppState>, UiLang(lang): UiLang, u: User, 
     } else {
         None
     };
+    let safety_tables = if may_see_safety(u.access()) {
+        let f = wuye_store::safety::safety_stats(&state.db, u.access(), &region.code, today).await?;
+        Some(SafetyTables::new(&f, lang.t("合计")))
+    } else {
+        None
+    };
     let has_children = !s.children.is_empty();
     let show_estates = region.level == "community" || region.level == "street";
     let estates = if show_estates {
@@ -334,6 +415,7 @@ pub async fn page(State(state): State<AppState>, UiLang(lang): UiLang, u: User, 
         rows,
         fund_rows,
         case_tables,
+        safety_tables,
         show_estates,
         estates,
         region,
@@ -454,6 +536,44 @@ pub async fn export_cases(State(state): State<AppState>, u: User, axum::extract:
     rows.push(row(&region.code, &format!("{} 合计", region.name), &s.total));
     let name = format!("联席会议执法移交纠纷调解-{}-{}", region.name, today);
     file_response(&file, &name, "案件办理", &headers, rows)
+}
+
+/// Whether the caller sees the safety figures (dashboard and safety).
+pub fn may_see_safety(a: &wuye_store::access::Access) -> bool {
+    use wuye_domain::account::{Action, Resource};
+    [Resource::Dashboard, Resource::Safety].into_iter().all(|r| a.can(Action::View, r))
+}
+
+/// The safety table of a region's children as xlsx or csv (same figures as the page; the
+/// on-time rate in percent with one decimal, empty when no hazard is closed).
+pub async fn export_safety(State(state): State<AppState>, u: User, axum::extract::Path(file): axum::extract::Path<String>, Query(q): Query<DashQuery>) -> Result<Response, PageError> {
+    let today = state.today();
+    let region = focus_region(&state, u.access(), q.region.as_deref()).await?;
+    let s = wuye_store::safety::safety_stats(&state.db, u.access(), &region.code, today).await?;
+    let headers = ["区划代码", "区域", "检查次数", "隐患", "重大隐患", "未销号", "已销号", "按期整改", "按期整改率", "逾期隐患", "督办中", "逾期周期性工作", "有逾期工作的小区"];
+    use wuye_ledger::Out;
+    let row = |code: &str, name: &str, f: &SafetyFigures| -> Vec<Out> {
+        let r = f.on_time_rate();
+        vec![
+            Out::from(code),
+            Out::from(name),
+            Out::Int(f.inspections),
+            Out::Int(f.hazards),
+            Out::Int(f.hazards_major),
+            Out::Int(f.hazards_open),
+            Out::Int(f.hazards_closed),
+            Out::Int(f.hazards_on_time),
+            if r.den == 0 { Out::from("") } else { Out::from(r.percent_text()) },
+            Out::Int(f.hazards_overdue),
+            Out::Int(f.hazards_supervised),
+            Out::Int(f.duties_overdue),
+            Out::Int(f.estates_with_overdue_duties),
+        ]
+    };
+    let mut rows: Vec<Vec<Out>> = s.children.iter().map(|c| row(&c.code, &c.name, &c.figures)).collect();
+    rows.push(row(&region.code, &format!("{} 合计", region.name), &s.total));
+    let name = format!("安全隐患与周期性工作-{}-{}", region.name, today);
+    file_response(&file, &name, "安全", &headers, rows)
 }
 
 /// Answers `xxx.xlsx` or `xxx.csv` with the rows, as an attachment named `name`.

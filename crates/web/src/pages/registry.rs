@@ -982,6 +982,9 @@ pub async fn export(State(state): State<AppState>, u: User, Path(file): Path<Str
     if stem == "cases-figures" {
         return super::dashboard::export_cases(State(state), u, Path(file), Query(super::dashboard::DashQuery { region: q.list.region.clone(), basis: None })).await;
     }
+    if stem == "safety-figures" {
+        return super::dashboard::export_safety(State(state), u, Path(file), Query(super::dashboard::DashQuery { region: q.list.region.clone(), basis: None })).await;
+    }
     if stem == "assembly-fund" {
         return super::dashboard::export_assembly_fund(State(state), u, Path(file), Query(super::dashboard::DashQuery { region: q.list.region.clone(), basis: None })).await;
     }
