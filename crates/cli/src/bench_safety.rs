@@ -102,7 +102,8 @@ pub(crate) async fn bench_safety(data_dir: &Path, n: u64, backend: Option<BenchB
             for chunk in communities.chunks(batch_rows(8)) {
                 let mut q = sqlx::query(dynamic(multi_insert_for(db.backend(), cols, 8, chunk.len())));
                 for (c,) in chunk {
-                    q = q.bind(format!("基准小区{c}")).bind(c).bind("commodity").bind(1_000_000i64).bind(true).bind("enterprise").bind(&at).bind(&at);
+                    let now = chrono::Utc::now();
+                    q = q.bind(format!("基准小区{c}")).bind(c).bind("commodity").bind(1_000_000i64).bind(true).bind("enterprise").bind(now).bind(now);
                 }
                 q.execute(&mut *tx).await?;
             }

@@ -2132,3 +2132,53 @@ async fn case_figures_per_region() {
     assert!(csv.contains("兴庆区 合计") && csv.contains("66.7%"), "{csv}");
     assert_eq!(app.get_as(&reg, "/export/cases-figures.csv?region=640106").await.status, StatusCode::NOT_FOUND);
 }
+
+/// The safety overview: the overdue list (page, export, API) and the dashboard's safety
+/// table, over a hazard and a duty laid out by hand in 崇安小区 and one hazard in 满春园小区.
+#[tokio::test]
+async fn safety_overview_lists_and_counts_what_is_overdue() {
+    let app = TestApp::new().await;
+    let db = &app.t.db;
+    let ca = scalar(&app, "SELECT id FROM estates WHERE name = '崇安小区'").await;
+    let mc = scalar(&app, "SELECT id FROM estates WHERE name = '满春园小区'").await;
+    for (e, cat, deadline) in [(ca, "fire_access", "2026-11-20"), (mc, "ebike", "2026-11-27")] {
+        wuye_store::on!(db, p => wuye_store::sqlx::query("INSERT INTO safety_hazards (estate_id, region_code, category, severity, description, state, found_on, found_by_id, found_by, finder_kind, responsible, rectify_by, deadline, updated_at)
+            SELECT id, region_code, $2, 'major', '隐患', 'rectifying', '2026-11-01', 1, 't', 'street', '物业', $3, $3, 't' FROM estates WHERE id = $1").bind(e).bind(cat).bind(day(deadline)).execute(p).await.map(|_| ())).unwrap();
+    }
+    wuye_store::on!(db, p => wuye_store::sqlx::query("INSERT INTO safety_duties (estate_id, region_code, kind, subject, interval_unit, interval_n, since, next_due, updated_at)
+        SELECT id, region_code, 'elevator_maintenance', '1号楼电梯', 'days', 15, '2026-01-01', '2026-11-28', 't' FROM estates WHERE id = $1").bind(ca).execute(p).await.map(|_| ())).unwrap();
+
+    // The province: three rows, the longest overdue first.
+    let page = app.get("/safety").await.text();
+    let at = |s: &str| page.find(s).unwrap_or_else(|| panic!("{s} in {page}"));
+    assert!(at("消防车通道与疏散通道") < at("电动自行车停放充电") && at("电动自行车停放充电") < at("1号楼电梯"), "{page}");
+    assert!(page.contains("逾期隐患") && page.contains(">9<"), "9 days overdue: {page}");
+    // 兴庆区's regulator: 崇安 only.
+    let reg = app.login("reg_xq").await;
+    let page = app.get_as(&reg, "/safety").await.text();
+    assert!(page.contains("崇安小区") && !page.contains("满春园小区"), "{page}");
+    assert_eq!(app.get_as(&reg, "/safety?region=640106").await.status, StatusCode::NOT_FOUND);
+    let csv = app.get_as(&reg, "/safety/overdue.csv").await.text();
+    assert_eq!(csv.lines().count(), 3, "header and two rows: {csv}");
+    assert!(csv.contains("隐患") && csv.contains("周期性工作") && csv.contains("2026-11-28"), "{csv}");
+    // The enterprise serving 满春园 sees its hazard, wherever it is.
+    let hx = app.login("ent_hx").await;
+    let api = app.get_as(&hx, "/api/safety/overdue").await;
+    assert_eq!(api.status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_slice(&api.bytes).unwrap();
+    assert_eq!((v["hazards"].as_i64(), v["duties"].as_i64()), (Some(1), Some(0)), "{v}");
+    assert_eq!(v["items"][0]["estate_name"], "满春园小区");
+    assert_eq!(app.get_as(&hx, "/api/safety/overdue?region=64x").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The dashboard of 银川市: the safety table, 兴庆区's overdue counts linking to its list.
+    let dash = app.get("/?region=640100000000").await.text();
+    assert!(dash.contains("安全隐患与周期性工作") && dash.contains("/safety?region=640104"), "{dash}");
+    let csv = app.get("/export/safety-figures.csv?region=640100000000").await.text();
+    let xq = csv.lines().find(|l| l.contains("兴庆区")).unwrap();
+    assert!(xq.ends_with(",0,1,1,1,0,0,,1,0,1,1"), "no inspection; one hazard, major, open, overdue; one duty overdue in one estate: {xq}");
+    let json: serde_json::Value = serde_json::from_slice(&app.get("/api/regions/640100000000/safety").await.bytes).unwrap();
+    assert_eq!(json["total"]["hazards_overdue"], 2);
+    assert_eq!(json["worst"][0]["name"], "崇安小区");
+    // Owners have no safety ledgers.
+    let owner = app.login("owner_zw").await;
+    assert_eq!(app.get_as(&owner, "/safety").await.status, StatusCode::FORBIDDEN);
+}
