@@ -314,6 +314,9 @@ fn interval_cols(i: Interval) -> (&'static str, i64) {
 
 const DUTY_COLS: &str = "d.id, d.estate_id, e.name AS estate_name, d.region_code, d.kind, d.elevator_id, d.subject, d.interval_unit, d.interval_n, d.since, d.last_done, d.next_due, d.active";
 
+/// (id, kind, elevator, interval unit, interval n, since, last done, active).
+type ExistingDuty = (i64, String, Option<i64>, String, i64, NaiveDate, Option<NaiveDate>, bool);
+
 /// Creates the duties an estate owes and brings the existing ones in line: fire check
 /// (monthly), building fire-facility inspection (yearly), drill (yearly; half-yearly for a
 /// key unit), tank cleaning (when it has secondary water; the region's interval), and one
@@ -338,19 +341,18 @@ pub async fn ensure_duties(db: &Db, estate_id: i64, today: NaiveDate) -> Result<
         for (id, no, in_use) in elevators {
             want.push((DutyKind::ElevatorMaintenance, Some(id), no, in_use));
         }
-        let existing: Vec<(i64, String, Option<i64>, String, i64, NaiveDate, Option<NaiveDate>, bool)> =
+        let existing: Vec<ExistingDuty> =
             sqlx::query_as("SELECT id, kind, elevator_id, interval_unit, interval_n, since, last_done, active FROM safety_duties WHERE estate_id = $1").bind(estate_id).fetch_all(&mut *tx).await?;
         for (kind, elevator, subject, owed) in want {
             let interval = kind.interval(f.key_unit, Some(f.tank_months as u32));
             let (unit, n) = interval_cols(interval);
             match existing.iter().find(|x| x.1 == kind.code() && x.2 == elevator) {
-                Some((id, _, _, u0, n0, since, last, active)) => {
-                    if u0 != unit || *n0 != n || *active != owed {
-                        let due = interval.after(last.unwrap_or(*since));
-                        sqlx::query("UPDATE safety_duties SET interval_unit = $1, interval_n = $2, next_due = $3, active = $4, updated_at = $5 WHERE id = $6")
-                            .bind(unit).bind(n).bind(due).bind(owed).bind(&at).bind(id).execute(&mut *tx).await?;
-                    }
+                Some((id, _, _, u0, n0, since, last, active)) if u0 != unit || *n0 != n || *active != owed => {
+                    let due = interval.after(last.unwrap_or(*since));
+                    sqlx::query("UPDATE safety_duties SET interval_unit = $1, interval_n = $2, next_due = $3, active = $4, updated_at = $5 WHERE id = $6")
+                        .bind(unit).bind(n).bind(due).bind(owed).bind(&at).bind(id).execute(&mut *tx).await?;
                 }
+                Some(_) => {}
                 None if owed => {
                     sqlx::query("INSERT INTO safety_duties (estate_id, region_code, kind, elevator_id, subject, interval_unit, interval_n, since, last_done, next_due, active, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,NULL,$9,TRUE,$10)")
                         .bind(estate_id).bind(&region).bind(kind.code()).bind(elevator).bind(&subject).bind(unit).bind(n).bind(today).bind(interval.after(today)).bind(&at)
@@ -762,10 +764,13 @@ pub struct Reminder {
     pub actor: String,
 }
 
+/// (id, estate, house, building no, unit no, room no, plate, user, phone, created at).
+type EbikeRow = (i64, i64, Option<i64>, Option<String>, Option<String>, Option<String>, String, String, String, String);
+
 /// The e-bikes of an estate the caller reaches.
 pub async fn ebikes(db: &Db, a: &Access, estate_id: i64, today: NaiveDate) -> Result<Vec<Ebike>> {
     let (id, _, _) = estate(db, a, estate_id, today).await?;
-    let rows: Vec<(i64, i64, Option<i64>, Option<String>, Option<String>, Option<String>, String, String, String, String)> = on!(db, p => sqlx::query_as(
+    let rows: Vec<EbikeRow> = on!(db, p => sqlx::query_as(
         "SELECT k.id, k.estate_id, k.house_id, b.no, u.no, h.room_no, k.plate, k.user_name, k.phone, k.created_at FROM ebikes k LEFT JOIN houses h ON h.id = k.house_id
          LEFT JOIN buildings b ON b.id = h.building_id LEFT JOIN units u ON u.id = h.unit_id WHERE k.estate_id = $1 ORDER BY k.id")
         .bind(id).fetch_all(p).await)?;
