@@ -784,6 +784,7 @@ pub const PAIRS: &[(&str, &str)] = &[
     ("暂无执法移交。", "No referrals yet."),
     ("按期：从未因逾期升级督办，且已办结或仍在期限内；按期率 = 按期事项 / 全部事项。调解成功率 = 达成协议 / 已结案（含达成协议、终止、不予受理、转诉调对接）。逾期未办：在办且已过期限。", "On time: never escalated for a missed deadline, and closed or still within its deadline; on-time rate = matters on time / all matters. Success rate = agreed / concluded (agreed, ended, declined, referred to court-linked mediation). Overdue: open and past the deadline."),
     // safety: duties
+    ("全部事项（台账）", "All duties (ledger)"),
     ("上次完成", "Last done"),
     ("上次维保", "Last maintained"),
     ("下次到期", "Next due"),

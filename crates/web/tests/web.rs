@@ -2198,6 +2198,8 @@ async fn elevator_alerts_and_duties_on_the_pages() {
     assert!(list.contains("梯B16") && list.contains("梯A29") && list.contains("崇安小区"), "{list}");
     let csv = app.get_as(&reg, "/safety/duties/export.csv?status=overdue&kind=elevator_maintenance").await.text();
     assert!(csv.contains("梯B16") && !csv.contains("防火检查"), "{csv}");
+    let all = app.get_as(&reg, "/safety/duties/export.csv?status=all").await.text();
+    assert!(all.contains("防火检查") && all.contains("正常") && !all.contains("满春园小区"), "the county's duty ledger: {all}");
     let x = app.get_as(&reg, &format!("/estates/{ca}/safety/ledger.xlsx")).await;
     assert_eq!(x.status, StatusCode::OK);
     let t = wuye_ledger::read_table(&x.bytes, "电梯").unwrap();

@@ -366,6 +366,19 @@ pub async fn ensure_duties(db: &Db, estate_id: i64, today: NaiveDate) -> Result<
     })
 }
 
+/// Runs [`ensure_duties`] for every estate served under a contract on `today` (a batch step
+/// for the CLI and the demo, so that the region-wide overdue list covers every estate, also
+/// those whose pages were never opened). Returns the number of estates.
+pub async fn ensure_all(db: &Db, today: NaiveDate) -> Result<u64> {
+    let ids: Vec<i64> = on!(db, p => sqlx::query_scalar(
+        "SELECT DISTINCT c.estate_id FROM service_contracts c WHERE c.start_date <= $1 AND (c.end_date IS NULL OR c.end_date >= $1) ORDER BY c.estate_id")
+        .bind(today).fetch_all(p).await)?;
+    for id in &ids {
+        ensure_duties(db, *id, today).await?;
+    }
+    Ok(ids.len() as u64)
+}
+
 /// The duties of an estate the caller reaches (active first, by kind), with their status.
 pub async fn duties(db: &Db, a: &Access, estate_id: i64, today: NaiveDate) -> Result<Vec<Duty>> {
     let (id, _, _) = estate(db, a, estate_id, today).await?;
@@ -463,7 +476,8 @@ async fn duty_in(db: &Db, estate_id: i64, duty_id: i64, today: NaiveDate) -> Res
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DueFilter {
-    /// `overdue`, `due_soon`, or empty for both.
+    /// `overdue`, `due_soon`, empty for both, or `all` for every active duty (the region's
+    /// duty ledger; certificate alerts are unaffected).
     pub status: Option<String>,
     /// A duty kind code.
     pub kind: Option<String>,
@@ -474,9 +488,11 @@ pub struct DueFilter {
 
 /// Active duties due soon or overdue in the estates the caller reaches, most overdue first
 /// (at most 2,000). Uses the index (active, next_due): rows due within 30 days of `today`.
+/// With status `all`: every active duty (at most 100,000), for the region's ledger.
 pub async fn due_list(db: &Db, a: &Access, f: &DueFilter, today: NaiveDate) -> Result<Vec<Duty>> {
     a.require(Action::View, Resource::Safety)?;
-    let mut w = vec![format!("d.active = TRUE AND d.next_due <= '{}'", today + Duration::days(31)), a.estates_sql("e", today)];
+    let all = f.status.as_deref() == Some("all");
+    let mut w = vec![if all { "d.active = TRUE".to_string() } else { format!("d.active = TRUE AND d.next_due <= '{}'", today + Duration::days(31)) }, a.estates_sql("e", today)];
     if let Some(k) = f.kind.as_deref().filter(|k| !k.is_empty()) {
         let k = DutyKind::parse(k).ok_or_else(|| invalid(format!("类型：「{k}」不是安全事项类型")))?;
         w.push(format!("d.kind = '{}'", k.code()));
@@ -490,10 +506,11 @@ pub async fn due_list(db: &Db, a: &Access, f: &DueFilter, today: NaiveDate) -> R
     if let Some(e) = f.estate_id {
         w.push(format!("d.estate_id = {e}"));
     }
-    let sql = format!("SELECT {DUTY_COLS} FROM safety_duties d JOIN estates e ON e.id = d.estate_id WHERE {} ORDER BY d.next_due, d.id LIMIT 2000", w.join(" AND "));
+    let limit = if all { 100_000 } else { 2000 };
+    let sql = format!("SELECT {DUTY_COLS} FROM safety_duties d JOIN estates e ON e.id = d.estate_id WHERE {} ORDER BY d.next_due, d.id LIMIT {limit}", w.join(" AND "));
     let rows: Vec<Duty> = on!(db, p => sqlx::query_as(dynamic(sql)).fetch_all(p).await)?;
     let want = f.status.as_deref().filter(|s| !s.is_empty());
-    Ok(rows.into_iter().map(|d| d.with_status(today)).filter(|d| d.status != "done" && want.is_none_or(|s| d.status == s)).collect())
+    Ok(rows.into_iter().map(|d| d.with_status(today)).filter(|d| all || (d.status != "done" && want.is_none_or(|s| d.status == s))).collect())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -605,7 +622,7 @@ pub async fn certificate_alerts(db: &Db, a: &Access, f: &DueFilter, today: Naive
     }
     let sql = format!("{ELEVATOR_SQL} WHERE {} ORDER BY l.certificate_expires, l.id LIMIT 2000", w.join(" AND "));
     let rows: Vec<Elevator> = on!(db, p => sqlx::query_as(dynamic(sql)).fetch_all(p).await)?;
-    let want = f.status.as_deref().filter(|s| !s.is_empty());
+    let want = f.status.as_deref().filter(|s| !s.is_empty() && *s != "all");
     Ok(rows.into_iter().map(|l| l.with_status(today)).filter(|l| !l.certificate_alert.is_empty() && want.is_none_or(|s| l.certificate_alert == s)).collect())
 }
 
@@ -1349,5 +1366,7 @@ pub async fn write_demo(db: &Db, today: NaiveDate) -> Result<DemoReport> {
         }
         r.estates += 1;
     }
+    // Every other served estate owes its duties from 25 days ago (fire checks due soon).
+    ensure_all(db, ago(25)).await?;
     Ok(r)
 }
