@@ -339,6 +339,11 @@ async fn run(cli: Cli) -> Result<()> {
                 if r.organisations > 0 {
                     eprintln!("{r}");
                 }
+                // safety: duties
+                let r = wuye_store::safety::duties::write_demo(&db, today()).await?;
+                if r.elevators > 0 {
+                    eprintln!("{r}");
+                }
             }
             first_admin(&db).await?;
             let state = wuye_web::AppState::new(db, settings.web());
@@ -430,6 +435,7 @@ async fn run(cli: Cli) -> Result<()> {
             println!("{r}");
             demo_users(&db).await?;
             println!("{}", wuye_store::demo::write_cases(&db, today(), &bar()).await?);
+            println!("{}", wuye_store::safety::duties::write_demo(&db, today()).await?); // safety: duties
         }
         Cmd::Bench { which } => bench::run(which, &cli.data_dir).await?,
         Cmd::Cases { cmd } => {

@@ -357,6 +357,81 @@ pub fn ebike_action(reminders: u32) -> EbikeAction {
     if reminders >= 3 { EbikeAction::MoveAndTell } else { EbikeAction::Remind }
 }
 
+// ---- helper B (duties): reminder windows, plan kinds, e-bike violation kinds -----------
+
+/// Days before a duty's due day from which it shows as due soon (临期): 3 for duties of
+/// days (elevator maintenance every 15 days), 7 for monthly, 14 for up to quarterly,
+/// 30 for half-yearly and yearly duties.
+pub fn remind_days(interval: Interval) -> i64 {
+    match interval {
+        Interval::Days(_) => 3,
+        Interval::Months(1) => 7,
+        Interval::Months(n) if n <= 3 => 14,
+        Interval::Months(_) => 30,
+    }
+}
+
+/// The certificate alert's window: the alert shows from 30 days before the last day to
+/// request the periodic inspection ([`inspection_request_by`]).
+pub const CERTIFICATE_REMIND_DAYS: i64 = 30;
+
+/// The status of a duty on `today`, with its interval's reminder window ([`remind_days`]).
+pub fn duty_status_on(interval: Interval, last: Option<NaiveDate>, since: NaiveDate, today: NaiveDate) -> (NaiveDate, DutyStatus) {
+    duty_status(interval, last, since, today, remind_days(interval))
+}
+
+/// The kinds of emergency plan every estate keeps (消防法 Art 16; 物业管理条例 Art 46).
+pub const PLAN_KINDS: [(&str, &str); 5] =
+    [("fire", "火灾事故（灭火和应急疏散）"), ("flood", "防汛"), ("elevator_entrapment", "电梯困人"), ("water_outage", "停水"), ("public_health", "公共卫生事件")];
+
+/// A plan is reviewed at least every this many months (practice: yearly).
+pub const PLAN_REVIEW_MONTHS: u32 = 12;
+
+/// Kinds of e-bike violation (2024 guide; 高层民用建筑消防安全管理规定 Art 37).
+pub const VIOLATION_KINDS: [(&str, &str); 8] = [
+    ("hall", "公共门厅停放充电"),
+    ("corridor", "疏散走道停放充电"),
+    ("stairwell", "楼梯间停放充电"),
+    ("exit", "安全出口停放"),
+    ("flying_cord", "飞线充电"),
+    ("unit_door", "单元门口停放"),
+    ("elevator", "电梯载车入户"),
+    ("other", "其他"),
+];
+
+/// How a reminder reaches the owner (2024 guide: on the spot, WeChat, phone, SMS, visit,
+/// notice board).
+pub const REMINDER_CHANNELS: [(&str, &str); 6] = [("on_site", "现场劝阻"), ("phone", "电话"), ("sms", "短信"), ("wechat", "微信"), ("visit", "上门"), ("notice_board", "公告栏")];
+
+/// The label of a code in one of the lists above (empty when unknown).
+pub fn label_in(list: &[(&'static str, &'static str)], code: &str) -> &'static str {
+    list.iter().find(|(c, _)| *c == code).map(|(_, l)| *l).unwrap_or("")
+}
+
+#[cfg(test)]
+mod duties_tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn reminder_windows() {
+        assert_eq!(remind_days(Interval::Days(15)), 3);
+        assert_eq!(remind_days(Interval::Months(1)), 7);
+        assert_eq!(remind_days(Interval::Months(3)), 14);
+        assert_eq!(remind_days(Interval::Months(12)), 30);
+        // Maintained 13 Nov: due 28 Nov; due soon from 25 Nov; overdue on 29 Nov.
+        let last = Some(d(2026, 11, 13));
+        assert_eq!(duty_status_on(Interval::Days(15), last, d(2026, 1, 1), d(2026, 11, 24)).1, DutyStatus::Done);
+        assert_eq!(duty_status_on(Interval::Days(15), last, d(2026, 1, 1), d(2026, 11, 25)).1, DutyStatus::DueSoon);
+        assert_eq!(duty_status_on(Interval::Days(15), last, d(2026, 1, 1), d(2026, 11, 28)), (d(2026, 11, 28), DutyStatus::DueSoon));
+        assert_eq!(duty_status_on(Interval::Days(15), last, d(2026, 1, 1), d(2026, 11, 29)).1, DutyStatus::Overdue);
+        assert_eq!(label_in(&VIOLATION_KINDS, "flying_cord"), "飞线充电");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -262,6 +262,54 @@ pub fn write_csv(headers: &[&str], rows: impl IntoIterator<Item = Vec<Out>>) -> 
     Ok(buf)
 }
 
+// safety: duties — a workbook of several sheets (the estate's safety ledger).
+
+/// One sheet of a workbook written by [`write_xlsx_sheets`].
+pub struct Sheet<'a> {
+    pub name: &'a str,
+    pub headers: &'a [&'a str],
+    pub rows: Vec<Vec<Out>>,
+}
+
+/// Writes several sheets into one xlsx workbook, each as [`write_xlsx`] writes its one
+/// (bold frozen header, text for codes, two decimals for hundredths). For ledgers of
+/// modest size (rows are held in memory).
+pub fn write_xlsx_sheets(sheets: Vec<Sheet<'_>>) -> Result<Vec<u8>, WriteError> {
+    use rust_xlsxwriter::{Format as XFormat, Workbook};
+    let mut wb = Workbook::new();
+    let bold = XFormat::new().set_bold().set_background_color(0xE8EEF7);
+    let two = XFormat::new().set_num_format("0.00");
+    let text = XFormat::new().set_num_format("@");
+    for s in sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(s.name)?;
+        for (c, h) in s.headers.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold)?;
+            ws.set_column_width(c as u16, (h.chars().count() as f64 * 2.2).clamp(8.0, 40.0))?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        for (i, row) in s.rows.into_iter().enumerate() {
+            let r = (i + 1) as u32;
+            for (c, v) in row.into_iter().enumerate() {
+                let c = c as u16;
+                match v {
+                    Out::Empty => {}
+                    Out::Text(t) => {
+                        ws.write_string_with_format(r, c, t, &text)?;
+                    }
+                    Out::Int(n) => {
+                        ws.write_number(r, c, n as f64)?;
+                    }
+                    Out::Hundredths(h) => {
+                        ws.write_number_with_format(r, c, h as f64 / 100.0, &two)?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(wb.save_to_buffer()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,3 +381,4 @@ mod tests {
         assert!(b.has("hc_owner_type"));
     }
 }
+

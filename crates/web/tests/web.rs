@@ -2182,3 +2182,81 @@ async fn safety_overview_lists_and_counts_what_is_overdue() {
     let owner = app.login("owner_zw").await;
     assert_eq!(app.get_as(&owner, "/safety").await.status, StatusCode::FORBIDDEN);
 }
+
+// safety: duties
+
+/// The elevator page of an estate: a certificate expiring in 29 days shows the inspection
+/// alert (the request date, a month before, has passed); an elevator maintained 16 days ago
+/// shows its maintenance overdue; a registration without a number is refused on the form
+/// (422, the reason shown, nothing written); the duties page, the e-bike move-and-tell
+/// refusal, the list across estates and the ledger.
+#[tokio::test]
+async fn elevator_alerts_and_duties_on_the_pages() {
+    use wuye_store::safety::duties as du;
+    let app = TestApp::new().await;
+    let ids = ids(&app).await;
+    let db = &app.t.db;
+    let sys = wuye_store::access::Access::system("test");
+    let today = fixture_today();
+    let ca = ids.estate["崇安小区"];
+    let lift = |no: &str, days: i64| du::NewElevator { registration_no: no.into(), building_id: None, location: "1号楼".into(), maintainer: "通力".into(), certificate_expires: Some(today + chrono::Duration::days(days)) };
+    let a = du::register_elevator(db, &sys, ca, &lift("梯A29", 29), today - chrono::Duration::days(60)).await.unwrap();
+    let b = du::register_elevator(db, &sys, ca, &lift("梯B16", 300), today - chrono::Duration::days(60)).await.unwrap();
+    let ls = du::elevators(db, &sys, ca, today).await.unwrap();
+    for l in &ls {
+        let day = if l.id == b { today - chrono::Duration::days(16) } else { today - chrono::Duration::days(2) };
+        du::record_done(db, &sys, ca, &du::DoneInput { duty_id: l.duty_id.unwrap(), done_on: day, done_by: "李师傅".into(), note: String::new() }, &[], today).await.unwrap();
+    }
+    let aj = app.login("ent_aj").await;
+    let page = app.get_as(&aj, &format!("/estates/{ca}/elevators")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    let row = |id: i64| {
+        let i = html.find(&format!("id=\"lift-{id}\"")).unwrap();
+        html[i..i + html[i..].find("</tr>").unwrap()].to_string()
+    };
+    let ra = row(a);
+    assert!(ra.contains("逾期未申请定期检验") && ra.contains("2026-11-28") && ra.contains("维保正常"), "{ra}");
+    let rb = row(b);
+    assert!(rb.contains("维保逾期") && rb.contains("2026-11-13") && !rb.contains("定期检验</span>"), "{rb}");
+    // The duties page shows the same, and links back to the inspections.
+    let d = app.get_as(&aj, &format!("/estates/{ca}/safety/duties")).await.text();
+    assert!(d.contains("逾期未申请定期检验") && d.contains("维保逾期") && d.contains(&format!("/estates/{ca}/safety\"")));
+    // No registration number: refused on the form, nothing written.
+    let before = app.count("elevators").await;
+    let r = app.post_as(&aj, &format!("/estates/{ca}/elevators"), &[("registration_no", " "), ("certificate_expires", "2027-06-30")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("使用登记证编号：缺少使用登记证编号，不能登记（特种设备安全法第三十三条）"));
+    assert_eq!(app.count("elevators").await, before);
+    // The API answers 422 naming the field.
+    let r = app.json_as(&aj, "POST", &format!("/api/estates/{ca}/elevators"), serde_json::json!({"registration_no": "", "certificate_expires": "2027-06-30"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["errors"][0]["field"], "registration_no");
+    // E-bikes: moving before 3 reminders is refused with the reason.
+    let k = du::register_ebike(db, &sys, ca, &du::NewEbike { user_name: "马明".into(), ..Default::default() }, today).await.unwrap();
+    let v = du::record_violation(db, &sys, ca, &du::NewViolation { ebike_id: Some(k), kind: "corridor".into(), place: "3层".into(), found_on: Some(today) }, today).await.unwrap();
+    let r = app.post_as(&aj, &format!("/estates/{ca}/ebikes/step"), &[("step", "move"), ("violation_id", &v.to_string()), ("told_owner", "电话")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("已提醒 0 次，须提醒满 3 次"));
+    for _ in 0..3 {
+        assert_eq!(app.post_as(&aj, &format!("/estates/{ca}/ebikes/step"), &[("step", "remind"), ("violation_id", &v.to_string()), ("channel", "phone")]).await.status, StatusCode::SEE_OTHER);
+    }
+    assert_eq!(app.post_as(&aj, &format!("/estates/{ca}/ebikes/step"), &[("step", "move"), ("violation_id", &v.to_string()), ("told_owner", "电话告知")]).await.status, StatusCode::SEE_OTHER);
+    // Across the estates: the regulator's list, filtered, and its export.
+    let reg = app.login("reg_xq").await;
+    let list = app.get_as(&reg, "/safety/duties?status=overdue").await.text();
+    assert!(list.contains("梯B16") && list.contains("梯A29") && list.contains("崇安小区"), "{list}");
+    let csv = app.get_as(&reg, "/safety/duties/export.csv?status=overdue&kind=elevator_maintenance").await.text();
+    assert!(csv.contains("梯B16") && !csv.contains("防火检查"), "{csv}");
+    let all = app.get_as(&reg, "/safety/duties/export.csv?status=all").await.text();
+    assert!(all.contains("防火检查") && all.contains("正常") && !all.contains("满春园小区"), "the county's duty ledger: {all}");
+    let x = app.get_as(&reg, &format!("/estates/{ca}/safety/ledger.xlsx")).await;
+    assert_eq!(x.status, StatusCode::OK);
+    let t = wuye_ledger::read_table(&x.bytes, "电梯").unwrap();
+    assert_eq!(t.rows.len(), 2);
+    for p in ["ebikes", "emergency"] {
+        assert_eq!(app.get_as(&aj, &format!("/estates/{ca}/{p}")).await.status, StatusCode::OK, "{p}");
+    }
+    let en = app.get_as(&aj, &format!("/estates/{ca}/elevators?lang=en")).await.text();
+    assert!(en.contains("Certificate expires"), "translated");
+}
