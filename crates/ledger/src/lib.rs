@@ -218,6 +218,44 @@ pub fn write_xlsx(sheet: &str, headers: &[&str], rows: impl IntoIterator<Item = 
     Ok(wb.save_to_buffer()?)
 }
 
+/// Writes several sheets into one xlsx workbook: `(sheet name, headers, rows)` each, as
+/// [`write_xlsx`] writes one (a ledger with its inspections and hazards side by side).
+pub fn write_xlsx_book(sheets: Vec<(&str, &[&str], Vec<Vec<Out>>)>) -> Result<Vec<u8>, WriteError> {
+    use rust_xlsxwriter::{Format as XFormat, Workbook};
+    let mut wb = Workbook::new();
+    let bold = XFormat::new().set_bold().set_background_color(0xE8EEF7);
+    let two = XFormat::new().set_num_format("0.00");
+    let text = XFormat::new().set_num_format("@");
+    for (name, headers, rows) in sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(name)?;
+        for (c, h) in headers.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold)?;
+            ws.set_column_width(c as u16, (h.chars().count() as f64 * 2.2).clamp(8.0, 40.0))?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        for (i, row) in rows.into_iter().enumerate() {
+            let r = (i + 1) as u32;
+            for (c, v) in row.into_iter().enumerate() {
+                let c = c as u16;
+                match v {
+                    Out::Empty => {}
+                    Out::Text(s) => {
+                        ws.write_string_with_format(r, c, s, &text)?;
+                    }
+                    Out::Int(n) => {
+                        ws.write_number(r, c, n as f64)?;
+                    }
+                    Out::Hundredths(h) => {
+                        ws.write_number_with_format(r, c, h as f64 / 100.0, &two)?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(wb.save_to_buffer()?)
+}
+
 /// Writes rows as UTF-8 CSV with a byte-order mark (so Excel opens Chinese text correctly).
 /// Whether a spreadsheet would read a text cell as a formula (CSV injection, OWASP): it
 /// starts with `=`, `+`, `@`, a tab or a carriage return, or with `-` and is not a plain
