@@ -790,9 +790,13 @@ pub async fn check_receipt(State(s): State<AppState>, u: User, Path((id, receipt
         cases::list_cases, cases::case_inbox, cases::overdue_cases, cases::create_case, cases::get_case, cases::take_step, cases::rate_party, cases::agreement_event,
         cases::list_meetings, cases::create_meeting, cases::get_meeting, cases::list_organisations, cases::calendar_days, cases::add_calendar_day, cases::working_days,
         cases::region_cases,
+        // safety: inspections
+        safety::inspections::list_templates, safety::inspections::get_template, safety::inspections::create_template,
+        safety::inspections::list_inspections, safety::inspections::get_inspection, safety::inspections::create_inspection,
+        safety::inspections::list_hazards, safety::inspections::get_hazard, safety::inspections::take_hazard_step,
     ),
     components(schemas(CellError)),
-    tags((name = "regions", description = "行政区划 and coverage figures"), (name = "registry", description = "小区、房屋、业主、企业、合同"), (name = "import", description = "台账导入"), (name = "assembly", description = "业主大会表决（民法典第二百七十八条）"), (name = "fund", description = "住宅专项维修资金（《住宅专项维修资金管理办法》）"), (name = "cases", description = "联席会议事项、执法移交与纠纷调解（一个案件引擎；期限按工作日）"))
+    tags((name = "regions", description = "行政区划 and coverage figures"), (name = "registry", description = "小区、房屋、业主、企业、合同"), (name = "import", description = "台账导入"), (name = "assembly", description = "业主大会表决（民法典第二百七十八条）"), (name = "fund", description = "住宅专项维修资金（《住宅专项维修资金管理办法》）"), (name = "cases", description = "联席会议事项、执法移交与纠纷调解（一个案件引擎；期限按工作日）"), (name = "safety", description = "安全：检查表、安全检查、隐患整改（期限按工作日，逾期升级督办）、日常安全责任"))
 )]
 pub struct ApiDoc;
 

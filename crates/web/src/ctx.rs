@@ -129,6 +129,7 @@ impl PageCtx {
             "vote" => Resource::Vote,
             "fund" => Resource::Fund,
             "case" => Resource::Case,
+            "safety" => Resource::Safety,
             _ => return false,
         };
         wuye_domain::account::allows(role, action, res)

@@ -610,6 +610,7 @@ pub async fn inspection_photos(db: &Db, a: &Access, id: i64, today: NaiveDate) -
 
 /// Filters of the inspection list.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InspectionFilter {
     pub estate_id: Option<i64>,
     /// `self`, `street` or `spot`.
@@ -729,6 +730,7 @@ pub async fn hazard(db: &Db, a: &Access, id: i64, today: NaiveDate) -> Result<Ha
 
 /// Filters of the hazard list (in the URL).
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HazardFilter {
     /// `open`, `closed`, or a state code (`rectifying`, `reported`, `closed`).
     pub state: Option<String>,
@@ -1005,4 +1007,133 @@ pub async fn escalate_due(db: &Db, today: NaiveDate) -> Result<usize> {
         Ok::<(), StoreError>(())
     })?;
     Ok(n)
+}
+
+// ---------------------------------------------------------------------------------------
+// Demo
+// ---------------------------------------------------------------------------------------
+
+/// What [`write_demo`] wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DemoReport {
+    pub inspections: usize,
+    pub hazards: usize,
+    pub escalated: usize,
+}
+
+impl std::fmt::Display for DemoReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "安全检查 {} 次，隐患 {} 项，逾期升级 {} 项", self.inspections, self.hazards, self.escalated)
+    }
+}
+
+/// A 1×1 PNG, the demo's photo.
+const DEMO_PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\nIDATx\x9cc\0\x01\0\0\x05\0\x01\r\n-\xb4\0\0\0\0IEND\xaeB`\x82";
+
+fn demo_photo(name: &str) -> Upload {
+    Upload { file_name: name.into(), bytes: DEMO_PNG.to_vec() }
+}
+
+/// The demo's inspections and hazards (idempotent: only when there is no inspection yet):
+/// on the showcase estate an inspection of each kind and hazards in every state — closed
+/// on time, fixed on the spot, rejected then re-reported and passed, reported awaiting
+/// re-inspection, rectifying within the deadline, overdue and escalated, supervised with
+/// an order — and, on one estate of each other county, a spot check with one overdue and
+/// one closed hazard, so the regional figures have something to show.
+pub async fn write_demo(db: &Db, today: NaiveDate) -> Result<DemoReport> {
+    use chrono::Days;
+    ensure_templates(db).await?;
+    let mut r = DemoReport::default();
+    let have: i64 = on!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM safety_inspections").fetch_one(p).await)?;
+    if have > 0 {
+        return Ok(r);
+    }
+    let sys = Access::system("demo");
+    let Some((estate, _firm, code)) = crate::demo::showcase_estate(db, today).await? else { return Ok(r) };
+    let ago = |n: u64| today.checked_sub_days(Days::new(n)).unwrap_or(today);
+    let after = |n: u64| today.checked_add_days(Days::new(n)).unwrap_or(today);
+    let item = |seq: i64, result: &str, h: Option<NewHazard>| ItemResult { seq, result: result.into(), note: String::new(), hazard: h };
+    let days = |desc: &str, n: u32, major: bool| NewHazard { severity: if major { "major" } else { "general" }.into(), description: desc.into(), working_days: Some(n), ..Default::default() };
+    let by = |desc: &str, d: NaiveDate| NewHazard { severity: "general".into(), description: desc.into(), deadline: Some(d), ..Default::default() };
+    let insp = |category: &str, kind: &str, on: NaiveDate, area: &str, inspector: &str, results: Vec<ItemResult>| NewInspection {
+        category: category.into(),
+        kind: kind.into(),
+        inspected_on: on,
+        area: area.into(),
+        inspector: inspector.into(),
+        responsible_signature: "周安全".into(),
+        note: String::new(),
+        results,
+    };
+    let step = |action: &str, note: &str, deadline: Option<NaiveDate>| HazardStepInput { action: action.into(), note: note.into(), deadline };
+    let hazard_at = |inspection: i64, seq: i64| async move {
+        on!(db, p => sqlx::query_scalar::<_, i64>("SELECT id FROM safety_hazards WHERE inspection_id = $1 AND item_seq = $2").bind(inspection).bind(seq).fetch_one(p).await)
+    };
+
+    // 1. A self-check: a fire-facility hazard rectified and passed on time.
+    let i = create_inspection(db, &sys, estate, &insp("fire_facilities", "self", ago(40), "1–6号楼", "物业安全员 李明", vec![item(1, "pass", None), item(2, "hazard", Some(days("3号楼灭火器过期 4 具", 5, false))), item(3, "pass", None), item(4, "pass", None), item(5, "na", None)]), &[(0, demo_photo("site.png"))], ago(40)).await?;
+    let h = hazard_at(i, 2).await?;
+    hazard_step(db, &sys, h, &step("report", "已更换灭火器 4 具", None), &[demo_photo("after.png")], ago(36)).await?;
+    hazard_step(db, &sys, h, &step("pass", "复查合格", None), &[], ago(34)).await?;
+    r.inspections += 1;
+    r.hazards += 1;
+
+    // 2. A street check: one fixed on the spot; one rejected, re-reported and passed.
+    let i = create_inspection(db, &sys, estate, &insp("fire_access", "street", ago(30), "南门消防车通道", "街道安全办 王强", vec![
+        item(1, "hazard", Some(NewHazard { severity: "general".into(), description: "消防车通道临时停放车辆 2 辆".into(), spot_fixed: true, ..Default::default() })),
+        item(2, "pass", None),
+        item(3, "hazard", Some(days("5号楼楼梯间堆放杂物", 10, false))),
+        item(4, "pass", None),
+        item(5, "pass", None),
+    ]), &[(1, demo_photo("moved.png"))], ago(30)).await?;
+    let h = hazard_at(i, 3).await?;
+    hazard_step(db, &sys, h, &step("report", "已清理 1–3 层", None), &[demo_photo("stairs.png")], ago(25)).await?;
+    hazard_step(db, &sys, h, &step("reject", "4–6 层仍有杂物", Some(ago(17))), &[], ago(24)).await?;
+    hazard_step(db, &sys, h, &step("report", "已全部清理并张贴提示", None), &[demo_photo("stairs2.png")], ago(18)).await?;
+    hazard_step(db, &sys, h, &step("pass", "复查合格", None), &[], ago(16)).await?;
+    r.inspections += 1;
+    r.hazards += 2;
+
+    // 3. A regulator's spot check: one left open past its deadline (escalated below), one
+    //    under a supervision order.
+    let i = create_inspection(db, &sys, estate, &insp("ebike", "spot", ago(20), "2号楼门厅", "住建局 张监督", vec![
+        item(1, "hazard", Some(by("2号楼门厅停放电动自行车 6 辆", ago(12)))),
+        item(2, "hazard", Some(days("7号楼飞线充电", 5, true))),
+        item(3, "pass", None),
+        item(4, "na", None),
+    ]), &[(0, demo_photo("hall.png"))], ago(20)).await?;
+    let h = hazard_at(i, 2).await?;
+    hazard_step(db, &sys, h, &step("supervise", "限期拆除飞线，设置集中充电设施", Some(after(7))), &[], ago(3)).await?;
+    r.inspections += 1;
+    r.hazards += 2;
+
+    // 4. A street check two days ago: one reported and awaiting re-inspection, one rectifying.
+    let i = create_inspection(db, &sys, estate, &insp("underground", "street", ago(2), "地下车库", "街道安全办 王强", vec![
+        item(1, "pass", None),
+        item(2, "hazard", Some(days("地下车库堆放废旧家具", 10, false))),
+        item(3, "hazard", Some(days("车库挡水板缺失", 5, false))),
+        item(4, "na", None),
+    ]), &[], ago(2)).await?;
+    let h = hazard_at(i, 3).await?;
+    hazard_step(db, &sys, h, &step("report", "已补设挡水板", None), &[demo_photo("board.png")], ago(1)).await?;
+    r.inspections += 1;
+    r.hazards += 2;
+
+    // Other counties: one estate each, a spot check with an overdue and a closed hazard.
+    let others: Vec<(i64, String)> = on!(db, p => sqlx::query_as("SELECT MIN(id), SUBSTR(region_code, 1, 6) FROM estates WHERE id <> $1 GROUP BY SUBSTR(region_code, 1, 6) ORDER BY 2 LIMIT 30").bind(estate).fetch_all(p).await)?;
+    let _ = code;
+    for (n, (eid, _county)) in others.iter().enumerate() {
+        let cats = ["fire_access", "fire_facilities", "ebike", "underground", "elevator", "secondary_water"];
+        let cat = cats[n % cats.len()];
+        let found = ago(25 + (n as u64 % 10));
+        let overdue = if n % 3 == 0 { by("通道堆放杂物", ago(5 + n as u64 % 5)) } else { days("设施缺损", 10, n % 4 == 0) };
+        let i = create_inspection(db, &sys, *eid, &insp(cat, "spot", found, "公共区域", "住建局 检查组", vec![item(1, "hazard", Some(overdue)), item(2, "hazard", Some(days("标识缺失", 3, false)))]), &[], found).await?;
+        let h = hazard_at(i, 2).await?;
+        hazard_step(db, &sys, h, &step("report", "已补设标识", None), &[demo_photo("sign.png")], found.checked_add_days(Days::new(2)).unwrap_or(found)).await?;
+        hazard_step(db, &sys, h, &step("pass", "复查合格", None), &[], found.checked_add_days(Days::new(4)).unwrap_or(found)).await?;
+        r.inspections += 1;
+        r.hazards += 2;
+    }
+    r.escalated = escalate_due(db, today).await?;
+    Ok(r)
 }
