@@ -515,7 +515,9 @@ async fn hazard_page(state: &AppState, lang: Lang, u: &User, id: i64, s: Submitt
             photos: matches!(st.action, "report" | "spot_fix"),
             closes: HAZARD.state(st.to).is_some_and(|x| x.closed),
         })
-        .collect();
+        .collect::<Vec<StepForm>>();
+    // A message about a step the caller has no form for is shown at the top.
+    let failed = if forms.iter().any(|f| f.action == failed) { failed } else { String::new() };
     let c = PageCtx::new(lang, &u.0, "safety_hazards", format!("{} #{id}", lang.t("安全隐患")))
         .with_region(region::path(db, &h.region_code).await?)
         .crumb(h.estate_name.clone(), format!("/estates/{}/safety", h.estate_id))
