@@ -218,9 +218,12 @@ pub fn write_xlsx(sheet: &str, headers: &[&str], rows: impl IntoIterator<Item = 
     Ok(wb.save_to_buffer()?)
 }
 
+/// One sheet of a workbook: its name, headers and rows.
+pub type Sheet<'a> = (&'a str, &'a [&'a str], Vec<Vec<Out>>);
+
 /// Writes several sheets into one xlsx workbook: `(sheet name, headers, rows)` each, as
 /// [`write_xlsx`] writes one (a ledger with its inspections and hazards side by side).
-pub fn write_xlsx_book(sheets: Vec<(&str, &[&str], Vec<Vec<Out>>)>) -> Result<Vec<u8>, WriteError> {
+pub fn write_xlsx_book(sheets: Vec<Sheet<'_>>) -> Result<Vec<u8>, WriteError> {
     use rust_xlsxwriter::{Format as XFormat, Workbook};
     let mut wb = Workbook::new();
     let bold = XFormat::new().set_bold().set_background_color(0xE8EEF7);
