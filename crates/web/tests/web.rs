@@ -1992,6 +1992,50 @@ async fn a_hazard_from_finding_to_closing_through_the_pages() {
     assert!(x.bytes.starts_with(b"PK"));
 }
 
+/// The safety API: an inspection with a hazard and a photo in base64, the hazard's next
+/// steps by side, a report, a refused re-inspection by the inspected party (422 naming the
+/// field), the pass; templates listed.
+#[tokio::test]
+async fn hazards_through_the_api() {
+    use base64::Engine;
+    let app = TestApp::new().await;
+    let ids = ids(&app).await;
+    let estate = ids.estate["崇安小区"];
+    let street = app.login("street_fh").await;
+    let firm = app.login("ent_aj").await;
+    let png = base64::engine::general_purpose::STANDARD.encode(PHOTO_PNG);
+    let t = app.json_as(&street, "GET", "/api/safety/templates", serde_json::json!({})).await.json();
+    assert_eq!(t.as_array().unwrap().len(), 6);
+    let body = serde_json::json!({"estate_id": estate, "category": "fire_access", "kind": "street", "inspected_on": "2026-09-24", "inspector": "王检查",
+        "results": [{"seq": 1, "result": "hazard", "hazard": {"severity": "major", "description": "通道堵塞", "working_days": 5}}, {"seq": 2, "result": "pass"}],
+        "photos": [{"seq": 0, "file_name": "site.png", "content_base64": png}]});
+    let r = app.json_as(&street, "POST", "/api/safety/inspections", body.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let i = r.json()["id"].as_i64().unwrap();
+    let d = app.json_as(&street, "GET", &format!("/api/safety/inspections/{i}"), serde_json::json!({})).await.json();
+    assert_eq!(d["photos"].as_array().unwrap().len(), 1);
+    let h = d["hazards"][0]["id"].as_i64().unwrap();
+    assert_eq!(d["hazards"][0]["rectify_by"], "2026-10-09", "5 working days across National Day");
+    let mut bad = body.clone();
+    bad["results"][0]["hazard"] = serde_json::json!({"severity": "general", "description": "x", "deadline": "2026-09-20"});
+    let r = app.json_as(&street, "POST", "/api/safety/inspections", bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["errors"][0]["field"], "results", "{}", r.text());
+    let v = app.json_as(&firm, "GET", &format!("/api/safety/hazards/{h}"), serde_json::json!({})).await.json();
+    assert_eq!(v["next_steps"].as_array().unwrap().iter().map(|s| s["action"].as_str().unwrap()).collect::<Vec<_>>(), ["report"]);
+    let url = format!("/api/safety/hazards/{h}/steps");
+    let r = app.json_as(&firm, "POST", &url, serde_json::json!({"action": "report", "note": "已清理", "photos": [{"file_name": "a.png", "content_base64": png}]})).await;
+    assert_eq!(r.json()["state"], "reported", "{}", r.text());
+    let r = app.json_as(&firm, "POST", &url, serde_json::json!({"action": "pass"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["errors"][0]["field"], "action");
+    let r = app.json_as(&street, "POST", &url, serde_json::json!({"action": "pass"})).await;
+    assert_eq!(r.json()["state"], "closed", "{}", r.text());
+    let l = app.json_as(&street, "GET", "/api/safety/hazards?state=closed", serde_json::json!({})).await.json();
+    assert_eq!(l["total"], 1);
+    assert_eq!(app.json_as(&app.login("ent_hx").await, "GET", &format!("/api/safety/hazards/{h}"), serde_json::json!({})).await.status, StatusCode::NOT_FOUND);
+}
+
 fn day(s: &str) -> chrono::NaiveDate {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
