@@ -244,6 +244,10 @@ async fn overdue_hazards_escalate_on_the_first_working_day_after_once() {
     assert_eq!(si::escalate_due(db, d("2026-10-08")).await.unwrap(), 2);
     assert_eq!(si::hazard(db, &w.reg, hazard_of(db, i).await, d("2026-10-08")).await.unwrap().escalated_to.as_deref(), Some("640100000000"));
     assert_eq!(si::hazard(db, &w.city, hazard_of(db, i2).await, d("2026-10-08")).await.unwrap().escalated_to.as_deref(), Some("640000000000"));
+    // The next supervision order of the year gets the next number.
+    let h2 = hazard_of(db, i).await;
+    si::hazard_step(db, &w.reg, h2, &step("supervise", "限期整改", Some("2026-10-20")), &[], d("2026-10-09")).await.unwrap();
+    assert_eq!(si::hazard(db, &w.reg, h2, d("2026-10-09")).await.unwrap().supervision_no.as_deref(), Some("督〔2026〕第2号"));
 }
 
 #[tokio::test]

@@ -917,7 +917,9 @@ pub async fn hazard_step(db: &Db, a: &Access, id: i64, s: &HazardStepInput, uplo
         let mut note = s.note.trim().to_string();
         if s.action == "supervise" {
             let prefix = format!("督〔{year}〕第");
-            let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM safety_hazards WHERE supervision_no LIKE $1").bind(format!("{prefix}%")).fetch_one(&mut *tx).await?;
+            // Numbered by the orders issued this year (steps are never deleted, so a hazard
+            // supervised again gets a new number and no number repeats).
+            let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM safety_hazard_steps WHERE action = 'supervise' AND note LIKE $1").bind(format!("{prefix}%")).fetch_one(&mut *tx).await?;
             let no = format!("{prefix}{}号", count + 1);
             sqlx::query("UPDATE safety_hazards SET supervision_no = $1, supervised_on = $2, supervision_deadline = $3 WHERE id = $4").bind(&no).bind(today).bind(out.deadline).bind(id).execute(&mut *tx).await?;
             note = format!("{no}：{note}");
