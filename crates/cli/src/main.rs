@@ -122,6 +122,12 @@ enum Cmd {
         #[command(subcommand)]
         cmd: CasesCmd,
     },
+    // safety: inspections
+    /// Safety: hazards (escalation of missed rectification deadlines).
+    Safety {
+        #[command(subcommand)]
+        cmd: SafetyCmd,
+    },
     /// The key that encrypts ID numbers and phones.
     Key {
         #[command(subcommand)]
@@ -190,6 +196,19 @@ enum CasesCmd {
     /// Escalates every open case whose deadline was missed and whose escalation day (the
     /// first working day after the deadline) has come; prints how many. `wuye serve` does
     /// this at start and every 10 minutes.
+    Escalate {
+        /// The day to escalate as of (YYYY-MM-DD; default today, Asia/Shanghai).
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+    },
+}
+
+// safety: inspections
+#[derive(Subcommand)]
+enum SafetyCmd {
+    /// Escalates every open hazard whose rectification deadline was missed, on the first
+    /// working day after it, to the level above the finder; prints how many. `wuye serve`
+    /// does this at start and every 10 minutes.
     Escalate {
         /// The day to escalate as of (YYYY-MM-DD; default today, Asia/Shanghai).
         #[arg(long)]
@@ -276,6 +295,12 @@ fn spawn_escalation(state: wuye_web::AppState) {
                 Ok(n) => tracing::info!(%day, escalated = n, "cases escalated"),
                 Err(e) => tracing::error!(%day, error = %e, "escalation failed"),
             }
+            // safety: inspections
+            match wuye_store::safety::inspections::escalate_due(&state.db, day).await {
+                Ok(0) => tracing::debug!(%day, "no hazard to escalate"),
+                Ok(n) => tracing::info!(%day, escalated = n, "hazards escalated"),
+                Err(e) => tracing::error!(%day, error = %e, "hazard escalation failed"),
+            }
         }
     });
 }
@@ -339,12 +364,19 @@ async fn run(cli: Cli) -> Result<()> {
                 if r.organisations > 0 {
                     eprintln!("{r}");
                 }
+                // safety: inspections
+                let r = wuye_store::safety::inspections::write_demo(&db, today()).await?;
+                if r.inspections > 0 {
+                    eprintln!("{r}");
+                }
                 // safety: duties
                 let r = wuye_store::safety::duties::write_demo(&db, today()).await?;
                 if r.elevators > 0 {
                     eprintln!("{r}");
                 }
             }
+            // safety: inspections — the built-in checklists.
+            wuye_store::safety::inspections::ensure_templates(&db).await?;
             first_admin(&db).await?;
             let state = wuye_web::AppState::new(db, settings.web());
             spawn_escalation(state.clone());
@@ -435,6 +467,8 @@ async fn run(cli: Cli) -> Result<()> {
             println!("{r}");
             demo_users(&db).await?;
             println!("{}", wuye_store::demo::write_cases(&db, today(), &bar()).await?);
+            // safety: inspections
+            println!("{}", wuye_store::safety::inspections::write_demo(&db, today()).await?);
             println!("{}", wuye_store::safety::duties::write_demo(&db, today()).await?); // safety: duties
         }
         Cmd::Bench { which } => bench::run(which, &cli.data_dir).await?,
@@ -445,6 +479,17 @@ async fn run(cli: Cli) -> Result<()> {
                     let day = date.unwrap_or_else(today);
                     let n = wuye_store::cases::escalate_due(&db, day).await?;
                     println!("{day}：升级督办 {n} 件逾期案件");
+                }
+            }
+        }
+        // safety: inspections
+        Cmd::Safety { cmd } => {
+            let db = open(&cli.data_dir).await?;
+            match cmd {
+                SafetyCmd::Escalate { date } => {
+                    let day = date.unwrap_or_else(today);
+                    let n = wuye_store::safety::inspections::escalate_due(&db, day).await?;
+                    println!("{day}：逾期隐患升级督办 {n} 项");
                 }
             }
         }

@@ -262,8 +262,6 @@ pub fn write_csv(headers: &[&str], rows: impl IntoIterator<Item = Vec<Out>>) -> 
     Ok(buf)
 }
 
-// safety: duties — a workbook of several sheets (the estate's safety ledger).
-
 /// One sheet of a workbook written by [`write_xlsx_sheets`].
 pub struct Sheet<'a> {
     pub name: &'a str,

@@ -89,7 +89,7 @@ pub async fn calendar_for(db: &Db, region_code: &str) -> Result<Calendar> {
     Ok(calendar_from(&days, region_code))
 }
 
-fn calendar_from(days: &[CalendarDay], region_code: &str) -> Calendar {
+pub(crate) fn calendar_from(days: &[CalendarDay], region_code: &str) -> Calendar {
     let extra = days.iter().filter(|d| d.region_code.is_empty() || RegionCode::parse(&d.region_code).is_ok_and(|r| region_code.starts_with(r.prefix())));
     // Regions above apply first, so the nearest region's entry wins.
     let mut extra: Vec<&CalendarDay> = extra.collect();
@@ -534,6 +534,8 @@ pub struct Upload {
 
 /// The largest attachment: 10 MB.
 pub const ATTACHMENT_MAX_BYTES: usize = 10 * 1024 * 1024;
+/// The largest photo (safety inspections and rectification reports): 5 MB.
+pub const PHOTO_MAX_BYTES: usize = 5 * 1024 * 1024;
 
 impl Upload {
     /// The content type by the first bytes: PNG, JPEG, GIF, WebP, PDF, or an Office Open
@@ -585,7 +587,24 @@ impl Upload {
         Ok(ct)
     }
 
-    fn sha256(&self) -> String {
+    /// Checks a photo (rules.md §6: photos prove a hazard and its rectification): not
+    /// empty, an image (PNG, JPEG, GIF or WebP by its bytes, with a matching name), at most
+    /// [`PHOTO_MAX_BYTES`] (5 MB). Returns the content type.
+    pub fn validate_photo(&self) -> Result<&'static str> {
+        if self.bytes.len() > PHOTO_MAX_BYTES {
+            return Err(StoreError::Invalid(format!("照片「{}」：{} 字节，超过上限 5 MB", self.file_name, self.bytes.len())));
+        }
+        let ct = self.validate().map_err(|e| match e {
+            StoreError::Invalid(m) => StoreError::Invalid(m.replacen("附件", "照片", 1)),
+            other => other,
+        })?;
+        if !ct.starts_with("image/") {
+            return Err(StoreError::Invalid(format!("照片「{}」：不是图片（接受 PNG、JPEG、GIF、WebP）", self.file_name)));
+        }
+        Ok(ct)
+    }
+
+    pub(crate) fn sha256(&self) -> String {
         use sha2::{Digest, Sha256};
         Sha256::digest(&self.bytes).iter().map(|b| format!("{b:02x}")).collect()
     }

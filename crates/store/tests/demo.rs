@@ -220,4 +220,19 @@ async fn demo_votes_and_fund_in_every_state() {
     let f = wuye_store::cases::CaseFilter { kind: Some("dispute".into()), ..Default::default() };
     assert_eq!(wuye_store::cases::list(db, &login("demo-owner").await, &f, today).await.unwrap().total, 1);
     assert_eq!(demo::write_cases(db, today, &Quiet).await.unwrap(), demo::CasesReport::default(), "once");
+
+    // safety: inspections — every kind of inspection and every hazard state on the showcase
+    // estate; overdue hazards in other counties, escalated; a supervision order.
+    use wuye_store::safety::inspections as si;
+    let s = si::write_demo(db, today).await.unwrap();
+    assert_eq!(s.inspections as i64, scalar(db, "SELECT COUNT(*) FROM safety_inspections").await);
+    assert_eq!(s.hazards as i64, scalar(db, "SELECT COUNT(*) FROM safety_hazards").await);
+    assert_eq!(strings(db, &format!("SELECT DISTINCT kind FROM safety_inspections WHERE estate_id = {show} ORDER BY 1")).await, ["self", "spot", "street"]);
+    assert_eq!(strings(db, &format!("SELECT DISTINCT state FROM safety_hazards WHERE estate_id = {show} ORDER BY 1")).await, ["closed", "rectifying", "reported"]);
+    assert_eq!(scalar(db, &format!("SELECT COUNT(*) FROM safety_hazards WHERE estate_id = {show} AND spot_fixed")).await, 1);
+    assert_eq!(scalar(db, &format!("SELECT COUNT(*) FROM safety_hazards WHERE estate_id = {show} AND supervision_no IS NOT NULL")).await, 1);
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM safety_hazard_steps WHERE action = 'reject'").await, 1);
+    assert!(s.escalated >= 2, "{s:?}");
+    assert!(scalar(db, "SELECT COUNT(DISTINCT SUBSTR(region_code, 1, 6)) FROM safety_hazards WHERE closed = FALSE AND escalated_on IS NOT NULL").await >= 2);
+    assert_eq!(si::write_demo(db, today).await.unwrap(), si::DemoReport::default(), "once");
 }

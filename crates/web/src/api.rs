@@ -796,6 +796,10 @@ pub async fn check_receipt(State(s): State<AppState>, u: User, Path((id, receipt
         safety::duties::list_elevators, safety::duties::register_elevator, safety::duties::request_inspection, safety::duties::renew_certificate,
         safety::duties::list_ebikes, safety::duties::register_ebike, safety::duties::record_violation, safety::duties::violation_step,
         safety::duties::estate_emergency, safety::duties::add_plan, safety::duties::record_training,
+        // safety: inspections
+        safety::inspections::list_templates, safety::inspections::get_template, safety::inspections::create_template,
+        safety::inspections::list_inspections, safety::inspections::get_inspection, safety::inspections::create_inspection,
+        safety::inspections::list_hazards, safety::inspections::get_hazard, safety::inspections::take_hazard_step,
     ),
     components(schemas(CellError)),
     tags((name = "regions", description = "行政区划 and coverage figures"), (name = "registry", description = "小区、房屋、业主、企业、合同"), (name = "import", description = "台账导入"), (name = "assembly", description = "业主大会表决（民法典第二百七十八条）"), (name = "fund", description = "住宅专项维修资金（《住宅专项维修资金管理办法》）"), (name = "cases", description = "联席会议事项、执法移交与纠纷调解（一个案件引擎；期限按工作日）"), (name = "safety", description = "安全：检查表、检查、隐患整改（期限按工作日）、周期性工作、电梯、电动自行车、应急预案与演练"))

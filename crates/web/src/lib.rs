@@ -112,6 +112,10 @@ pub fn router(state: AppState) -> Router {
         if path.starts_with("/cases/{case}/step") || path.ends_with("/matters/new") || path.ends_with("/referrals/new") || path.ends_with("/disputes/new") {
             h = h.layer(DefaultBodyLimit::max(50 * 1024 * 1024));
         }
+        // safety: inspections — photos (at most 5 MB each) with inspections and hazard steps.
+        if path.starts_with("/estates/{estate}/safety/inspections/new") || path.starts_with("/safety/hazards/{hazard}/step") || path.starts_with("/api/safety/") {
+            h = h.layer(DefaultBodyLimit::max(50 * 1024 * 1024));
+        }
         app = app.route(path, h);
     }
     app.fallback(not_found)

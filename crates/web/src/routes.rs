@@ -3,6 +3,8 @@
 
 use crate::AppState;
 use crate::pages::{account, admin, assembly as asb, cases as cs, dashboard, safety as sf, fund as fd, import, registry as r, votes as v};
+// safety: inspections
+use crate::pages::safety::inspections as si;
 use crate::api;
 use crate::pages::safety::duties as sd; // safety: duties
 use axum::routing::{MethodRouter, delete, get, post, put};
@@ -114,6 +116,21 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/meetings/{meeting}/matters.xlsx"),
     ("GET", "/meetings/{meeting}/matters/new"),
     ("POST", "/meetings/{meeting}/matters/new"),
+    // safety: inspections
+    ("GET", "/estates/{estate}/safety"),
+    ("GET", "/estates/{estate}/safety/inspections/new"),
+    ("POST", "/estates/{estate}/safety/inspections/new"),
+    ("GET", "/safety/inspections/{inspection}"),
+    ("GET", "/safety/hazards"),
+    ("GET", "/safety/hazards/export.xlsx"),
+    ("GET", "/safety/hazards/export.csv"),
+    ("GET", "/safety/hazards/{hazard}"),
+    ("POST", "/safety/hazards/{hazard}/step"),
+    ("GET", "/safety/photos/{photo}"),
+    ("GET", "/safety/templates"),
+    ("GET", "/safety/templates/{template}"),
+    ("POST", "/safety/templates/{template}"),
+    // end safety: inspections
     ("GET", "/organisations"),
     ("POST", "/organisations"),
     ("POST", "/organisations/members"),
@@ -253,6 +270,17 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/estates/{estate}/emergency"),
     ("POST", "/api/estates/{estate}/emergency/plans"),
     ("POST", "/api/estates/{estate}/emergency/trainings"),
+    // safety: inspections
+    ("GET", "/api/safety/templates"),
+    ("POST", "/api/safety/templates"),
+    ("GET", "/api/safety/templates/{template}"),
+    ("GET", "/api/safety/inspections"),
+    ("POST", "/api/safety/inspections"),
+    ("GET", "/api/safety/inspections/{inspection}"),
+    ("GET", "/api/safety/hazards"),
+    ("GET", "/api/safety/hazards/{hazard}"),
+    ("POST", "/api/safety/hazards/{hazard}/steps"),
+    // end safety: inspections
 ];
 
 /// The handler of one route of [`ROUTES`]. Panics for a route without a handler, so the
@@ -363,6 +391,22 @@ pub fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/meetings/{meeting}/matters.xlsx") => get(cs::meeting_export),
         ("GET", "/meetings/{meeting}/matters/new") => get(cs::matter_new),
         ("POST", "/meetings/{meeting}/matters/new") => post(cs::matter_create),
+        // safety: inspections
+        ("GET", "/estates/{estate}/safety") => get(si::estate_safety),
+        ("GET", "/estates/{estate}/safety/ledger.xlsx") => get(si::estate_ledger),
+        ("GET", "/estates/{estate}/safety/inspections/new") => get(si::inspection_new),
+        ("POST", "/estates/{estate}/safety/inspections/new") => post(si::inspection_create),
+        ("GET", "/safety/inspections/{inspection}") => get(si::inspection),
+        ("GET", "/safety/hazards") => get(si::hazards),
+        ("GET", "/safety/hazards/export.xlsx") => get(si::hazards_xlsx),
+        ("GET", "/safety/hazards/export.csv") => get(si::hazards_csv),
+        ("GET", "/safety/hazards/{hazard}") => get(si::hazard),
+        ("POST", "/safety/hazards/{hazard}/step") => post(si::hazard_step),
+        ("GET", "/safety/photos/{photo}") => get(si::photo),
+        ("GET", "/safety/templates") => get(si::templates),
+        ("GET", "/safety/templates/{template}") => get(si::template),
+        ("POST", "/safety/templates/{template}") => post(si::template_save),
+        // end safety: inspections
         ("GET", "/organisations") => get(cs::organisations),
         ("POST", "/organisations") => post(cs::organisation_create),
         ("POST", "/organisations/members") => post(cs::organisation_member),
@@ -472,7 +516,6 @@ pub fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/estates/{estate}/safety/duties") => get(sd::duties),
         ("POST", "/estates/{estate}/safety/duties/done") => post(sd::duty_done),
         ("POST", "/estates/{estate}/safety/facts") => post(sd::set_facts),
-        ("GET", "/estates/{estate}/safety/ledger.xlsx") => get(sd::ledger),
         ("GET", "/estates/{estate}/elevators") => get(sd::elevators),
         ("POST", "/estates/{estate}/elevators") => post(sd::elevator_register),
         ("POST", "/estates/{estate}/elevators/request") => post(sd::elevator_request),
@@ -502,6 +545,17 @@ pub fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/api/estates/{estate}/emergency") => get(api::safety::duties::estate_emergency),
         ("POST", "/api/estates/{estate}/emergency/plans") => post(api::safety::duties::add_plan),
         ("POST", "/api/estates/{estate}/emergency/trainings") => post(api::safety::duties::record_training),
+        // safety: inspections
+        ("GET", "/api/safety/templates") => get(api::safety::inspections::list_templates),
+        ("POST", "/api/safety/templates") => post(api::safety::inspections::create_template),
+        ("GET", "/api/safety/templates/{template}") => get(api::safety::inspections::get_template),
+        ("GET", "/api/safety/inspections") => get(api::safety::inspections::list_inspections),
+        ("POST", "/api/safety/inspections") => post(api::safety::inspections::create_inspection),
+        ("GET", "/api/safety/inspections/{inspection}") => get(api::safety::inspections::get_inspection),
+        ("GET", "/api/safety/hazards") => get(api::safety::inspections::list_hazards),
+        ("GET", "/api/safety/hazards/{hazard}") => get(api::safety::inspections::get_hazard),
+        ("POST", "/api/safety/hazards/{hazard}/steps") => post(api::safety::inspections::take_hazard_step),
+        // end safety: inspections
         (m, p) => panic!("route {m} {p} has no handler"),
     }
 }

@@ -517,6 +517,11 @@ struct Ids {
     case_of_estate: std::collections::HashMap<&'static str, i64>,
     attachment_of_estate: std::collections::HashMap<&'static str, i64>,
     meeting_of_estate: std::collections::HashMap<&'static str, i64>,
+    // safety: inspections — an inspection of each estate, its hazard and its photo (see
+    // [`safety_of_estates`]).
+    inspection_of_estate: std::collections::HashMap<&'static str, i64>,
+    hazard_of_estate: std::collections::HashMap<&'static str, i64>,
+    photo_of_estate: std::collections::HashMap<&'static str, i64>,
 }
 
 async fn ids(app: &TestApp) -> Ids {
@@ -536,6 +541,9 @@ async fn ids(app: &TestApp) -> Ids {
         case_of_estate: Default::default(),
         attachment_of_estate: Default::default(),
         meeting_of_estate: Default::default(),
+        inspection_of_estate: Default::default(),
+        hazard_of_estate: Default::default(),
+        photo_of_estate: Default::default(),
     }
 }
 
@@ -568,6 +576,36 @@ async fn cases_of_estates(app: &TestApp, ids: &mut Ids) {
         ids.case_of_estate.insert(name, c);
         let a = cs::attachments(db, &sys, c, fixture_today()).await.unwrap();
         ids.attachment_of_estate.insert(name, a[0].id);
+    }
+}
+
+// safety: inspections
+/// A 1×1 PNG, as a photo.
+const PHOTO_PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\nIDATx\x9cc\0\x01\0\0\x05\0\x01\r\n-\xb4\0\0\0\0IEND\xaeB`\x82";
+
+/// A spot check of each fixture estate (as the system) with a hazard and a site photo, for
+/// the routes naming `{inspection}`, `{hazard}` and `{photo}`.
+async fn safety_of_estates(app: &TestApp, ids: &mut Ids) {
+    use wuye_store::safety::inspections as si;
+    let sys = wuye_store::access::Access::system("test");
+    let db = &app.t.db;
+    si::ensure_templates(db).await.unwrap();
+    let estates: Vec<(&'static str, i64)> = ids.estate.iter().map(|(k, v)| (*k, *v)).collect();
+    for (name, id) in estates {
+        let n = si::NewInspection {
+            category: "fire_access".into(),
+            kind: "spot".into(),
+            inspected_on: fixture_today(),
+            inspector: "检查组".into(),
+            results: vec![si::ItemResult { seq: 1, result: "hazard".into(), note: String::new(), hazard: Some(si::NewHazard { severity: "general".into(), description: "通道堵塞".into(), working_days: Some(5), ..Default::default() }) }],
+            ..Default::default()
+        };
+        let up = wuye_store::cases::Upload { file_name: "site.png".into(), bytes: PHOTO_PNG.to_vec() };
+        let i = si::create_inspection(db, &sys, id, &n, &[(0, up)], fixture_today()).await.unwrap();
+        ids.inspection_of_estate.insert(name, i);
+        ids.photo_of_estate.insert(name, si::inspection_photos(db, &sys, i, fixture_today()).await.unwrap()[0].id);
+        let h = si::hazard_rows(db, &sys, &si::HazardFilter { inspection_id: Some(i), ..Default::default() }, fixture_today()).await.unwrap();
+        ids.hazard_of_estate.insert(name, h[0].id);
     }
 }
 
@@ -664,6 +702,11 @@ fn fill(path: &str, c: &RoleCase, ids: &Ids, variant: &str) -> String {
             "{case}" => ids.case_of_estate[c.foreign_estate].to_string(),
             "{attachment}" => ids.attachment_of_estate[c.foreign_estate].to_string(),
             "{meeting}" => ids.meeting_of_estate[c.foreign_estate].to_string(),
+            // safety: inspections
+            "{inspection}" => ids.inspection_of_estate[c.foreign_estate].to_string(),
+            "{hazard}" => ids.hazard_of_estate[c.foreign_estate].to_string(),
+            "{photo}" => ids.photo_of_estate[c.foreign_estate].to_string(),
+            "{template}" => "1".to_string(),
             "{seq}" => "1".to_string(),
             "{receipt}" => "0".repeat(64),
             "{ballot}" => "1".to_string(),
@@ -684,7 +727,7 @@ fn fill(path: &str, c: &RoleCase, ids: &Ids, variant: &str) -> String {
 
 /// Parameters that name an object the role must not reach.
 fn names_object(path: &str) -> bool {
-    ["{estate}", "{house}", "{building}", "{contract}", "{owner}", "{enterprise}", "{user}", "{oid}", "{code}", "{vote}", "{fund_use}", "{case}", "{attachment}", "{meeting}"].iter().any(|p| path.contains(p))
+    ["{estate}", "{house}", "{building}", "{contract}", "{owner}", "{enterprise}", "{user}", "{oid}", "{code}", "{vote}", "{fund_use}", "{case}", "{attachment}", "{meeting}", "{inspection}", "{hazard}", "{photo}"].iter().any(|p| path.contains(p))
 }
 
 /// Every route, for every role, against records outside the role's scope: 403 or 404 where
@@ -697,6 +740,7 @@ async fn isolation_every_route_every_role() {
     ids.vote_of_estate = votes_of_estates(&app, &ids).await;
     ids.fund_use_of_estate = fund_uses_of_estates(&app, &ids).await;
     cases_of_estates(&app, &mut ids).await;
+    safety_of_estates(&app, &mut ids).await;
     let public = ["/login", "/lang/{code}", "/static/{name}", "/api/openapi.json"];
     for case in cases() {
         let s = app.login(case.user).await;
@@ -1873,6 +1917,124 @@ async fn a_referral_goes_to_the_competent_department() {
 }
 
 // Cases through the API, and their figures
+
+// safety: inspections
+/// A hazard through the pages: a street office finds it (5 working days), the property
+/// company reports with a photo, the street office rejects with a new deadline, the company
+/// reports again, the street office passes it: closed. The company may not re-inspect its
+/// own rectification, nor close without a report; a photo that is not an image is refused.
+#[tokio::test]
+async fn a_hazard_from_finding_to_closing_through_the_pages() {
+    let app = TestApp::new().await;
+    let ids = ids(&app).await;
+    let estate = ids.estate["崇安小区"];
+    let street = app.login("street_fh").await;
+    let firm = app.login("ent_aj").await;
+    let other = app.login("ent_hx").await;
+    let page = app.get_as(&street, &format!("/estates/{estate}/safety/inspections/new?category=fire_access")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    assert!(page.text().contains("消防车通道畅通"));
+    let new = format!("/estates/{estate}/safety/inspections/new");
+    let form = [("category", "fire_access"), ("kind", "street"), ("inspected_on", "2026-11-27"), ("area", "南门"), ("result_1", "hazard"), ("severity_1", "general"), ("desc_1", "消防车通道停放车辆"), ("mode_1", "days"), ("days_1", "5"), ("result_2", "pass"), ("inspector", "王检查"), ("responsible_signature", "钱二")];
+    // A deadline before the finding date and a photo that is not an image: refused, nothing written.
+    let bad = [("category", "fire_access"), ("kind", "street"), ("inspected_on", "2026-11-27"), ("result_1", "hazard"), ("severity_1", "general"), ("desc_1", "x"), ("mode_1", "date"), ("deadline_1", "2026-11-20"), ("inspector", "王检查")];
+    let r = app.multipart_as(&street, &new, &bad, &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("不能早于发现日期"), "{}", r.text());
+    let r = app.multipart_as(&street, &new, &form, &[("photos", "x.png", "image/png", SCAN_PDF)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("safety_hazards").await, 0);
+    let r = app.multipart_as(&street, &new, &form, &[("photos", "site.png", "image/png", PHOTO_PNG)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let inspection = r.headers[header::LOCATION].to_str().unwrap().to_string();
+    let page = app.get_as(&street, &inspection).await.text();
+    assert!(page.contains("王检查") && page.contains("钱二"), "{page}");
+    let h: i64 = wuye_store::on!(&app.t.db, p => wuye_store::sqlx::query_scalar("SELECT id FROM safety_hazards").fetch_one(p).await).unwrap();
+    let url = format!("/safety/hazards/{h}");
+    let step = format!("/safety/hazards/{h}/step");
+    // 5 working days from Fri 27 Nov 2026 → Fri 4 Dec.
+    let page = app.get_as(&firm, &url).await.text();
+    assert!(page.contains("2026-12-04") && page.contains("提交整改报告"), "{page}");
+    assert_eq!(app.get_as(&other, &url).await.status, StatusCode::NOT_FOUND);
+    // Closing without a report; a report without a photo.
+    let r = app.multipart_as(&street, &step, &[("action", "pass")], &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app.multipart_as(&firm, &step, &[("action", "report"), ("note", "已清理")], &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app.multipart_as(&firm, &step, &[("action", "report"), ("note", "已清理")], &[("photos", "after.png", "image/png", PHOTO_PNG)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    // The inspected party may not re-inspect its own rectification.
+    let r = app.multipart_as(&firm, &step, &[("action", "pass")], &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("被检查方不能复查自己的整改"));
+    let r = app.multipart_as(&street, &step, &[("action", "reject"), ("note", "仍有车辆"), ("deadline", "2026-12-08")], &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r = app.multipart_as(&firm, &step, &[("action", "report"), ("note", "已设地桩")], &[("photos", "after2.png", "image/png", PHOTO_PNG)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = app.multipart_as(&street, &step, &[("action", "pass"), ("note", "复查合格")], &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = app.get_as(&street, &url).await.text();
+    assert!(page.contains("已销号"), "{page}");
+    for a in ["登记隐患", "提交整改报告", "复查不通过", "复查通过销号"] {
+        assert!(page.contains(a), "{a}");
+    }
+    let steps: Vec<String> = wuye_store::on!(&app.t.db, p => wuye_store::sqlx::query_scalar("SELECT action FROM safety_hazard_steps ORDER BY seq").fetch_all(p).await).unwrap();
+    assert_eq!(steps, vec!["find", "report", "reject", "report", "pass"]);
+    // The estate's page, the list and its export, the ledger.
+    let page = app.get_as(&street, &format!("/estates/{estate}/safety")).await.text();
+    assert!(page.contains("消防车通道停放车辆") && page.contains(&inspection), "{page}");
+    let csv = app.get_as(&street, "/safety/hazards/export.csv?state=closed").await.text();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.contains("消防车通道停放车辆") && csv.contains("2026-12-08"));
+    assert_eq!(app.get_as(&street, "/safety/hazards/export.csv?state=open").await.text().lines().count(), 1);
+    let x = app.get_as(&street, &format!("/estates/{estate}/safety/ledger.xlsx")).await;
+    assert_eq!(x.status, StatusCode::OK);
+    assert!(x.bytes.starts_with(b"PK"));
+}
+
+/// The safety API: an inspection with a hazard and a photo in base64, the hazard's next
+/// steps by side, a report, a refused re-inspection by the inspected party (422 naming the
+/// field), the pass; templates listed.
+#[tokio::test]
+async fn hazards_through_the_api() {
+    use base64::Engine;
+    let app = TestApp::new().await;
+    let ids = ids(&app).await;
+    let estate = ids.estate["崇安小区"];
+    let street = app.login("street_fh").await;
+    let firm = app.login("ent_aj").await;
+    let png = base64::engine::general_purpose::STANDARD.encode(PHOTO_PNG);
+    let t = app.json_as(&street, "GET", "/api/safety/templates", serde_json::json!({})).await.json();
+    assert_eq!(t.as_array().unwrap().len(), 6);
+    let body = serde_json::json!({"estate_id": estate, "category": "fire_access", "kind": "street", "inspected_on": "2026-09-24", "inspector": "王检查",
+        "results": [{"seq": 1, "result": "hazard", "hazard": {"severity": "major", "description": "通道堵塞", "working_days": 5}}, {"seq": 2, "result": "pass"}],
+        "photos": [{"seq": 0, "file_name": "site.png", "content_base64": png}]});
+    let r = app.json_as(&street, "POST", "/api/safety/inspections", body.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let i = r.json()["id"].as_i64().unwrap();
+    let d = app.json_as(&street, "GET", &format!("/api/safety/inspections/{i}"), serde_json::json!({})).await.json();
+    assert_eq!(d["photos"].as_array().unwrap().len(), 1);
+    let h = d["hazards"][0]["id"].as_i64().unwrap();
+    assert_eq!(d["hazards"][0]["rectify_by"], "2026-10-09", "5 working days across National Day");
+    let mut bad = body.clone();
+    bad["results"][0]["hazard"] = serde_json::json!({"severity": "general", "description": "x", "deadline": "2026-09-20"});
+    let r = app.json_as(&street, "POST", "/api/safety/inspections", bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["errors"][0]["field"], "results", "{}", r.text());
+    let v = app.json_as(&firm, "GET", &format!("/api/safety/hazards/{h}"), serde_json::json!({})).await.json();
+    assert_eq!(v["next_steps"].as_array().unwrap().iter().map(|s| s["action"].as_str().unwrap()).collect::<Vec<_>>(), ["report"]);
+    let url = format!("/api/safety/hazards/{h}/steps");
+    let r = app.json_as(&firm, "POST", &url, serde_json::json!({"action": "report", "note": "已清理", "photos": [{"file_name": "a.png", "content_base64": png}]})).await;
+    assert_eq!(r.json()["state"], "reported", "{}", r.text());
+    let r = app.json_as(&firm, "POST", &url, serde_json::json!({"action": "pass"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["errors"][0]["field"], "action");
+    let r = app.json_as(&street, "POST", &url, serde_json::json!({"action": "pass"})).await;
+    assert_eq!(r.json()["state"], "closed", "{}", r.text());
+    let l = app.json_as(&street, "GET", "/api/safety/hazards?state=closed", serde_json::json!({})).await.json();
+    assert_eq!(l["total"], 1);
+    assert_eq!(app.json_as(&app.login("ent_hx").await, "GET", &format!("/api/safety/hazards/{h}"), serde_json::json!({})).await.status, StatusCode::NOT_FOUND);
+}
 
 fn day(s: &str) -> chrono::NaiveDate {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

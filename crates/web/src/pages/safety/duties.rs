@@ -16,7 +16,7 @@ use crate::i18n::Lang;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use wuye_domain::account::{Action, Resource, Role};
@@ -480,13 +480,10 @@ pub async fn training_add(State(state): State<AppState>, UiLang(lang): UiLang, u
 // ---------------------------------------------------------------------------------------
 // The estate's ledger
 
-/// The estate's safety ledger (台账) as one xlsx workbook: duties with their records,
-/// elevators, e-bikes and violations, plans, trainings and drills.
-pub async fn ledger(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>) -> PageResult {
-    let today = state.today();
-    let (db, a) = (&state.db, u.access());
-    let (_, name, _) = du::estate(db, a, id, today).await.map_err(|x| PageError::from(x).lang(lang))?;
-    a.require(Action::Export, Resource::Safety)?;
+/// The duty sheets of the estate's safety ledger (台账): duties with their records,
+/// elevators, e-bikes and violations, plans, trainings and drills. The ledger itself
+/// ([`super::inspections::estate_ledger`]) puts them after the inspections and hazards.
+pub async fn ledger_sheets(db: &wuye_store::Db, a: &wuye_store::access::Access, id: i64, today: NaiveDate) -> Result<Vec<wuye_ledger::Sheet<'static>>, PageError> {
     let t = |s: &str| Out::from(s.to_string());
     let dt = |d: Option<NaiveDate>| d.map(|x| Out::from(x.to_string())).unwrap_or(Out::Empty);
     let duties = du::duties(db, a, id, today).await?;
@@ -540,13 +537,7 @@ pub async fn ledger(State(state): State<AppState>, UiLang(lang): UiLang, u: User
         wuye_ledger::Sheet { name: "应急预案", headers: &["类型", "版本", "标题", "批准日期", "复审日期", "提示"], rows: plan_rows },
         wuye_ledger::Sheet { name: "培训与演练", headers: &["日期", "类型", "预案", "标题", "参加人数", "参加人员", "照片", "说明"], rows: training_rows },
     ];
-    let bytes = wuye_ledger::write_xlsx_sheets(sheets).map_err(|e| {
-        tracing::error!(error = %e, "export failed");
-        PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "导出失败")
-    })?;
-    let file = format!("安全台账-{name}-{today}");
-    let disposition = format!("attachment; filename=\"safety-ledger.xlsx\"; filename*=UTF-8''{}.xlsx", crate::ctx::urlencode(&file));
-    Ok(([(header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+    Ok(sheets)
 }
 
 // ---------------------------------------------------------------------------------------
