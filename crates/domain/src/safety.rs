@@ -152,6 +152,8 @@ pub enum SafetyError {
     ElevatorWithoutRegistration,
     #[error("复查：被检查方不能复查自己的整改")]
     ReinspectedByInspected,
+    #[error("整改期限：不能晚于 {max}（{from} 后第 180 个工作日），实为 {deadline}")]
+    DeadlineTooFar { from: NaiveDate, max: NaiveDate, deadline: NaiveDate },
 }
 
 /// The rectification deadline of a hazard found on `found_on` with `working_days` to fix
@@ -166,6 +168,14 @@ pub fn rectification_deadline(found_on: NaiveDate, working_days: u32, cal: &Cale
 /// Checks a deadline given as a date: not before the finding date.
 pub fn check_deadline(found_on: NaiveDate, deadline: NaiveDate) -> Result<(), SafetyError> {
     if deadline < found_on { Err(SafetyError::DeadlineBeforeFinding { found_on, deadline }) } else { Ok(()) }
+}
+
+/// Checks a deadline given as a date against the longest one allowed: the 180th working day
+/// after `from` (the finding date, or today for a rejection or a supervision order), as
+/// [`rectification_deadline`] allows.
+pub fn check_deadline_cap(from: NaiveDate, deadline: NaiveDate, cal: &Calendar) -> Result<(), SafetyError> {
+    let max = cal.add_working_days(from, 180);
+    if deadline > max { Err(SafetyError::DeadlineTooFar { from, max, deadline }) } else { Ok(()) }
 }
 
 /// An elevator's registration number (使用登记证编号) is required.
@@ -191,7 +201,7 @@ pub static HAZARD: Flow = Flow {
     code: "hazard",
     label_zh: "安全隐患",
     holder_zh: "整改责任单位",
-    supervisor_zh: "检查单位（街道办事处或住建部门），被检查方不能复查自己的整改",
+    supervisor_zh: "检查单位（街道办事处或住建部门）",
     states: &[st("rectifying", "整改中", false), st("reported", "已报整改待复查", false), st("closed", "已销号", true)],
     steps: &[
         sp("find", "登记隐患", &[], "rectifying", By::Opener, D::Keep, H::Given, Some("隐患描述")),
@@ -482,6 +492,15 @@ mod tests {
         assert_eq!(rectification_deadline(d(2026, 9, 24), 0, &cal), Err(SafetyError::WorkingDaysOutOfRange(0)));
         assert_eq!(check_deadline(d(2026, 11, 29), d(2026, 11, 28)).unwrap_err().to_string(), "整改期限：不能早于发现日期（2026-11-29），实为 2026-11-28");
         assert!(check_deadline(d(2026, 11, 29), d(2026, 11, 29)).is_ok(), "fixed on the day");
+        // At most 180 working days: from Mon 30 Nov 2026 (the table ends 10 Oct 2026, so
+        // weekends only count after it) the 180th working day is Mon 9 Aug 2027.
+        let max = cal.add_working_days(d(2026, 11, 30), 180);
+        assert_eq!(max, d(2027, 8, 9));
+        assert!(check_deadline_cap(d(2026, 11, 30), max, &cal).is_ok());
+        assert_eq!(
+            check_deadline_cap(d(2026, 11, 30), d(9999, 12, 31), &cal).unwrap_err().to_string(),
+            "整改期限：不能晚于 2027-08-09（2026-11-30 后第 180 个工作日），实为 9999-12-31"
+        );
     }
 
     #[test]
@@ -499,7 +518,7 @@ mod tests {
         assert_eq!((found.to, found.deadline), ("rectifying", Some(d(2026, 12, 7))));
         // The inspected party cannot re-inspect.
         let e = f.step(Some("reported"), "pass", &[By::Holder, By::Opener], "", None, None, today, &cal).unwrap_err();
-        assert_eq!(e.to_string(), "「复查通过销号」须由检查单位（街道办事处或住建部门），被检查方不能复查自己的整改办理");
+        assert_eq!(e.to_string(), "「复查通过销号」须由检查单位（街道办事处或住建部门）办理");
         // Closing without a report: out of order.
         let e = f.step(Some("rectifying"), "pass", &[By::Supervisor], "", None, None, today, &cal).unwrap_err();
         assert_eq!(e.to_string(), "「复查通过销号」不能在「整改中」状态下进行，须在「已报整改待复查」状态下");

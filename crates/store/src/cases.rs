@@ -1263,7 +1263,7 @@ pub const PER_PAGE: i64 = 50;
 /// deadlines first, then newest. `q` binds as `$1`.
 pub async fn list(db: &Db, a: &Access, f: &CaseFilter, today: NaiveDate) -> Result<crate::registry::Page<Case>> {
     a.require(Action::View, Resource::Case)?;
-    let page = f.page.unwrap_or(1).max(1);
+    let page = f.page.unwrap_or(1).clamp(1, 1_000_000);
     let q = f.q.as_deref().map(|q| q.trim().replace(['%', '_'], "")).filter(|q| !q.is_empty()).map(|q| format!("%{q}%")).unwrap_or_else(|| "%".into());
     let w = format!("{} AND {} AND c.title LIKE $1", cases_sql(a, today), filter_sql(f, today));
     let sql = format!(

@@ -63,7 +63,7 @@ pub fn opt_i64<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Op
 
 impl ListQuery {
     pub fn page(&self) -> i64 {
-        if self.all { 1 } else { self.page.unwrap_or(1).max(1) }
+        if self.all { 1 } else { self.page.unwrap_or(1).clamp(1, 1_000_000) }
     }
     /// Rows per page: default 50, at most 500; unlimited for [`ListQuery::unpaged`].
     pub fn per_page(&self) -> i64 {

@@ -254,7 +254,13 @@ async fn plans_and_drills() {
     let ok: Vec<(&str, bool)> = c.iter().map(|x| (x.item.as_str(), x.ok)).collect();
     // The drill duty began 1 Jun 2025 and was never done: overdue since 1 Jun 2026.
     assert_eq!(ok, [("fire", true), ("flood", false), ("elevator_entrapment", false), ("water_outage", false), ("public_health", false), ("drill", false)]);
-    // A drill recorded marks the drill duty done.
+    // A flood drill is recorded but is not the fire and evacuation drill.
+    du::record_training(db, &sys(), ca, &NewTraining { kind: "drill".into(), plan_kind: "flood".into(), held_on: Some(d("2026-11-18")), title: "防汛演练".into(), attendees: "王建国".into(), attendee_count: 0, note: String::new() }, &[], today).await.unwrap();
+    assert_eq!(duty_of(&du::duties(db, &sys(), ca, today).await.unwrap(), "drill").last_done, None);
+    // Dates before 2000 are refused.
+    let e = du::record_training(db, &sys(), ca, &NewTraining { kind: "drill".into(), plan_kind: "fire".into(), held_on: Some(d("1900-01-01")), title: "演练".into(), attendees: "王建国".into(), attendee_count: 0, note: String::new() }, &[], today).await.unwrap_err();
+    assert!(matches!(&e, StoreError::Invalid(m) if m == "日期：不能早于 2000-01-01，实为 1900-01-01"), "{e:?}");
+    // A fire drill marks the drill duty done.
     let photo = Upload { file_name: "演练.jpg".into(), bytes: vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 0] };
     du::record_training(db, &sys(), ca, &NewTraining { kind: "drill".into(), plan_kind: "fire".into(), held_on: Some(d("2026-11-20")), title: "消防疏散演练".into(), attendees: "王建国\n李明\n".into(), attendee_count: 0, note: String::new() }, &[photo], today).await.unwrap();
     let ts = du::trainings(db, &sys(), ca, today).await.unwrap();

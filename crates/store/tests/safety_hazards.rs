@@ -193,11 +193,20 @@ async fn a_hazard_from_finding_to_closing_and_refusals_change_nothing() {
     assert_eq!(writes(db).await, before);
     assert_eq!(si::hazard_step(db, &w.street, id, &step("reject", "仍有车辆停放", Some("2026-11-13")), &[], d("2026-11-06")).await.unwrap(), "rectifying");
     let h = si::hazard(db, &w.street, id, d("2026-11-06")).await.unwrap();
-    assert_eq!((h.rectify_by, h.deadline), (Some(d("2026-11-13")), Some(d("2026-11-13"))));
+    // The rejection sets the current deadline; the rectification deadline set at finding
+    // stays, and on time is judged against it.
+    assert_eq!((h.rectify_by, h.deadline), (Some(d("2026-11-09")), Some(d("2026-11-13"))));
+    // Nor may the finder close it "on the spot" days later.
+    let e = si::hazard_step(db, &w.street, id, &step("spot_fix", "", None), &[png("late.png")], d("2026-11-06")).await.unwrap_err();
+    assert!(matches!(&e, StoreError::Invalid(m) if m.starts_with("现场整改：只能在发现当日（2026-11-02）登记")), "{e:?}");
+    // A new deadline at most 180 working days ahead.
+    let e = si::hazard_step(db, &w.street, id, &step("supervise", "限期", Some("9999-12-31")), &[], d("2026-11-06")).await.unwrap_err();
+    assert!(matches!(&e, StoreError::Invalid(m) if m.starts_with("整改期限：不能晚于")), "{e:?}");
     si::hazard_step(db, &w.aj, id, &step("report", "已设置地桩并清理", None), &[png("after2.png")], d("2026-11-12")).await.unwrap();
     assert_eq!(si::hazard_step(db, &w.street, id, &step("pass", "", None), &[], d("2026-11-16")).await.unwrap(), "closed");
     let h = si::hazard(db, &w.street, id, d("2026-11-16")).await.unwrap();
-    assert_eq!((h.closed, h.rectified_on, h.closed_on, h.deadline, h.on_time()), (true, Some(d("2026-11-12")), Some(d("2026-11-16")), None, Some(true)));
+    // Reported on 12 Nov against the 9 Nov deadline set at finding: closed, not on time.
+    assert_eq!((h.closed, h.rectified_on, h.closed_on, h.deadline, h.on_time()), (true, Some(d("2026-11-12")), Some(d("2026-11-16")), None, Some(false)));
     let tl = si::hazard_timeline(db, &w.street, id, d("2026-11-16")).await.unwrap();
     assert_eq!(tl.iter().map(|(s, _)| s.action.as_str()).collect::<Vec<_>>(), vec!["find", "report", "reject", "report", "pass"]);
     assert_eq!(tl.iter().map(|(_, f)| f.len()).sum::<usize>(), 2);
@@ -235,7 +244,7 @@ async fn overdue_hazards_escalate_on_the_first_working_day_after_once() {
     // again once missed.
     si::hazard_step(db, &w.reg, id, &step("supervise", "限期整改", Some("2026-10-16")), &[], d("2026-10-09")).await.unwrap();
     let h = si::hazard(db, &w.reg, id, d("2026-10-09")).await.unwrap();
-    assert_eq!((h.supervision_no.as_deref(), h.supervised_on, h.supervision_deadline, h.rectify_by, h.escalated_on), (Some("督〔2026〕第1号"), Some(d("2026-10-09")), Some(d("2026-10-16")), Some(d("2026-10-16")), None));
+    assert_eq!((h.supervision_no.as_deref(), h.supervised_on, h.supervision_deadline, h.rectify_by, h.escalated_on), (Some("督〔2026〕第1号"), Some(d("2026-10-09")), Some(d("2026-10-16")), Some(d("2026-09-30")), None));
     assert_eq!(si::escalate_due(db, d("2026-10-19")).await.unwrap(), 1);
 
     // A county spot check escalates to the city; a city's to the province.

@@ -771,6 +771,24 @@ pub async fn check_receipt(State(s): State<AppState>, u: User, Path((id, receipt
     Ok(Json(wuye_store::assembly::check_published_receipt(&s.db, u.access(), id, &receipt, s.today()).await?))
 }
 
+/// A store error as an API error. A refused input (`StoreError::Invalid("标签：理由")`) names
+/// its field in `errors` as `{field, label, reason}`, the field found by `field_of` from the
+/// label ("" when the label names no field of the request, and then `errors` stays empty).
+pub fn field_error(e: wuye_store::StoreError, field_of: fn(&str) -> &'static str) -> crate::error::ApiError {
+    let field = match &e {
+        wuye_store::StoreError::Invalid(m) => m.split_once('：').map(|(label, reason)| (label.to_string(), reason.to_string())),
+        _ => None,
+    };
+    let mut out = crate::error::ApiError::from(e);
+    if let Some((label, reason)) = field {
+        let f = field_of(&label);
+        if !f.is_empty() {
+            out.body.errors = vec![serde_json::json!({"field": f, "label": label, "reason": reason})];
+        }
+    }
+    out
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Wuye API", description = "物业 Wuye — residential property management governance platform. Money in fen, areas in hundredths of m², dates YYYY-MM-DD (Asia/Shanghai)."),

@@ -1985,7 +1985,7 @@ async fn a_hazard_from_finding_to_closing_through_the_pages() {
     assert!(page.contains("消防车通道停放车辆") && page.contains(&inspection), "{page}");
     let csv = app.get_as(&street, "/safety/hazards/export.csv?state=closed").await.text();
     assert_eq!(csv.lines().count(), 2, "{csv}");
-    assert!(csv.contains("消防车通道停放车辆") && csv.contains("2026-12-08"));
+    assert!(csv.contains("消防车通道停放车辆") && csv.contains("2026-12-04"), "the rectification deadline set at finding: {csv}");
     assert_eq!(app.get_as(&street, "/safety/hazards/export.csv?state=open").await.text().lines().count(), 1);
     let x = app.get_as(&street, &format!("/estates/{estate}/safety/ledger.xlsx")).await;
     assert_eq!(x.status, StatusCode::OK);
@@ -2396,13 +2396,17 @@ async fn elevator_alerts_and_duties_on_the_pages() {
     assert_eq!(r.json()["errors"][0]["field"], "registration_no");
     // E-bikes: moving before 3 reminders is refused with the reason.
     let k = du::register_ebike(db, &sys, ca, &du::NewEbike { user_name: "马明".into(), ..Default::default() }, today).await.unwrap();
-    let v = du::record_violation(db, &sys, ca, &du::NewViolation { ebike_id: Some(k), kind: "corridor".into(), place: "3层".into(), found_on: Some(today) }, today).await.unwrap();
+    let v = du::record_violation(db, &sys, ca, &du::NewViolation { ebike_id: Some(k), kind: "corridor".into(), place: "3层".into(), found_on: Some(day("2026-11-24")) }, today).await.unwrap();
     let r = app.post_as(&aj, &format!("/estates/{ca}/ebikes/step"), &[("step", "move"), ("violation_id", &v.to_string()), ("told_owner", "电话")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains("已提醒 0 次，须提醒满 3 次"));
-    for _ in 0..3 {
-        assert_eq!(app.post_as(&aj, &format!("/estates/{ca}/ebikes/step"), &[("step", "remind"), ("violation_id", &v.to_string()), ("channel", "phone")]).await.status, StatusCode::SEE_OTHER);
+    // Three reminders on three days; a second one on the same day does not count.
+    for on in ["2026-11-25", "2026-11-26", "2026-11-27"] {
+        assert_eq!(app.post_as(&aj, &format!("/estates/{ca}/ebikes/step"), &[("step", "remind"), ("violation_id", &v.to_string()), ("channel", "phone"), ("on", on)]).await.status, StatusCode::SEE_OTHER);
     }
+    let r = app.post_as(&aj, &format!("/estates/{ca}/ebikes/step"), &[("step", "remind"), ("violation_id", &v.to_string()), ("channel", "sms"), ("on", "2026-11-27")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("同一天的提醒只计一次"));
     assert_eq!(app.post_as(&aj, &format!("/estates/{ca}/ebikes/step"), &[("step", "move"), ("violation_id", &v.to_string()), ("told_owner", "电话告知")]).await.status, StatusCode::SEE_OTHER);
     // Across the estates: the regulator's list, filtered, and its export.
     let reg = app.login("reg_xq").await;

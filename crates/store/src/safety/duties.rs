@@ -107,8 +107,24 @@ macro_rules! insert_photos {
     }};
 }
 
+/// The earliest date a record may carry.
+const EARLIEST: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a date");
+
+/// A recorded date: not in the future, not before 2000.
 fn no_future(field: &str, day: NaiveDate, today: NaiveDate) -> Result<()> {
-    if day > today { Err(invalid(format!("{field}：不能晚于今天（{today}），实为 {day}"))) } else { Ok(()) }
+    if day > today {
+        Err(invalid(format!("{field}：不能晚于今天（{today}），实为 {day}")))
+    } else if day < EARLIEST {
+        Err(invalid(format!("{field}：不能早于 {EARLIEST}，实为 {day}")))
+    } else {
+        Ok(())
+    }
+}
+
+/// A date ahead: after `from` and at most `years` later.
+fn within_years(field: &str, day: NaiveDate, from: NaiveDate, years: u32) -> Result<()> {
+    let max = from.checked_add_months(chrono::Months::new(12 * years)).unwrap_or(from);
+    if day <= from || day > max { Err(invalid(format!("{field}：应在 {from} 之后、{max} 之前，实为 {day}"))) } else { Ok(()) }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -652,6 +668,9 @@ pub async fn register_elevator(db: &Db, a: &Access, estate_id: i64, n: &NewEleva
     check_text("安装位置", &n.location, TITLE_MAX)?;
     check_text("维保单位", &n.maintainer, TITLE_MAX)?;
     let expires = n.certificate_expires.ok_or_else(|| invalid("检验合格证有效期：须填写定期检验合格证的有效期"))?;
+    // Periodic inspection is at least yearly (TSG T7001): a certificate runs a year or two,
+    // and an expired one is still registered (its alert shows at once).
+    within_years("检验合格证有效期", expires, today - Duration::days(3 * 366), 5)?;
     let dup: Option<i64> = on!(db, p => sqlx::query_scalar("SELECT id FROM elevators WHERE registration_no = $1").bind(&no).fetch_optional(p).await)?;
     if dup.is_some() {
         return Err(invalid(format!("使用登记证编号：{no} 已登记，不能重复登记")));
@@ -710,6 +729,7 @@ pub async fn renew_certificate(db: &Db, a: &Access, estate_id: i64, elevator_id:
     if expires <= today || expires <= l.certificate_expires {
         return Err(invalid(format!("检验合格证有效期：新的有效期应晚于今天和原有效期（{}），实为 {expires}", l.certificate_expires)));
     }
+    within_years("检验合格证有效期", expires, today, 2)?;
     on!(db, p => {
         let mut tx = begin_write!(db, p)?;
         sqlx::query("UPDATE elevators SET certificate_expires = $1, inspection_requested_on = NULL WHERE id = $2").bind(expires).bind(l.id).execute(&mut *tx).await?;
@@ -919,14 +939,14 @@ async fn violation_in(db: &Db, estate_id: i64, vid: i64) -> Result<Violation> {
 }
 
 /// Records a reminder given to the owner on `on` by `channel`. Returns the count so far.
-/// Errors: a resolved violation, an unknown channel, a date in the future or before the
-/// finding.
+/// Errors: a resolved or moved violation, an unknown channel, a date in the future or
+/// before the finding, a second reminder on the same day (reminders count once a day).
 pub async fn remind(db: &Db, a: &Access, estate_id: i64, violation_id: i64, channel: &str, on: NaiveDate, today: NaiveDate) -> Result<i64> {
     let (id, _, _) = estate(db, a, estate_id, today).await?;
     a.require(Action::Create, Resource::Safety)?;
     let v = violation_in(db, id, violation_id).await?;
-    if v.resolved {
-        return Err(invalid("违规记录：已处理完毕，不再提醒"));
+    if v.resolved || v.moved_on.is_some() {
+        return Err(invalid("违规记录：已处理完毕或已移车，不再提醒"));
     }
     if label_in(&REMINDER_CHANNELS, channel).is_empty() {
         let known = REMINDER_CHANNELS.iter().map(|(c, l)| format!("{c}（{l}）")).collect::<Vec<_>>().join("、");
@@ -935,6 +955,12 @@ pub async fn remind(db: &Db, a: &Access, estate_id: i64, violation_id: i64, chan
     no_future("提醒日期", on, today)?;
     if on < v.found_on {
         return Err(invalid(format!("提醒日期：不能早于发现日期（{}），实为 {on}", v.found_on)));
+    }
+    // Reminders count once a day: three on one day are one (the guide's "3 次以上提醒"
+    // are separate reminders the owner had time to act on).
+    let same_day: i64 = on!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM ebike_reminders WHERE violation_id = $1 AND on_date = $2").bind(v.id).bind(on).fetch_one(p).await)?;
+    if same_day > 0 {
+        return Err(invalid(format!("提醒日期：{on} 已提醒过，同一天的提醒只计一次")));
     }
     let n = v.reminders + 1;
     on!(db, p => {
@@ -1064,9 +1090,7 @@ pub async fn add_plan(db: &Db, a: &Access, estate_id: i64, n: &NewPlan, today: N
     let approved = n.approved_on.unwrap_or(today);
     no_future("批准日期", approved, today)?;
     let review = n.review_due.unwrap_or_else(|| Interval::Months(wuye_domain::safety::PLAN_REVIEW_MONTHS).after(approved));
-    if review <= approved {
-        return Err(invalid(format!("复审日期：应晚于批准日期（{approved}），实为 {review}")));
-    }
+    within_years("复审日期", review, approved, 5)?;
     let at = now_text();
     on!(db, p => {
         let mut tx = begin_write!(db, p)?;
@@ -1139,8 +1163,8 @@ pub struct NewTraining {
     pub note: String,
 }
 
-/// Records a training or drill with photos. A drill also marks the estate's drill duty done
-/// on its day (消防法 Art 16; 61号令 Art 40). Returns its id. Errors (nothing written): an
+/// Records a training or drill with photos. A fire drill (`plan_kind` `fire`) also marks the
+/// estate's drill duty done on its day (消防法 Art 16; 61号令 Art 40). Returns its id. Errors (nothing written): an
 /// unknown kind or plan kind, no title, a date in the future, no attendees, a photo that
 /// is not an image or over 5 MB.
 pub async fn record_training(db: &Db, a: &Access, estate_id: i64, n: &NewTraining, photos: &[Upload], today: NaiveDate) -> Result<i64> {
@@ -1169,7 +1193,9 @@ pub async fn record_training(db: &Db, a: &Access, estate_id: i64, n: &NewTrainin
         check_photo(u)?;
     }
     ensure_duties(db, id, today).await?;
-    let drill: Option<Duty> = if n.kind == "drill" {
+    // Only a fire and evacuation drill is the drill duty (61号令 Art 40); a flood or
+    // entrapment drill is recorded but does not complete it.
+    let drill: Option<Duty> = if n.kind == "drill" && n.plan_kind == "fire" {
         let sql = format!("SELECT {DUTY_COLS} FROM safety_duties d JOIN estates e ON e.id = d.estate_id WHERE d.estate_id = $1 AND d.kind = 'drill'");
         on!(db, p => sqlx::query_as(dynamic(sql)).bind(id).fetch_optional(p).await)?
     } else {

@@ -14,8 +14,8 @@
 //! - **Hazards** (`safety_hazards`, `safety_hazard_steps`): every step through the case
 //!   engine's [`HAZARD`] flow. Columns the regional figures read:
 //!   `closed`, `deadline` (of the current state; overdue when open and `deadline < today`),
-//!   `region_code` (the estate's), `rectify_by` (the latest rectification deadline set: at
-//!   finding, rejection or supervision), `rectified_on` (the date of the report that was
+//!   `region_code` (the estate's), `rectify_by` (the rectification deadline set at finding;
+//!   rejections and supervision orders set the current `deadline` only), `rectified_on` (the date of the report that was
 //!   passed; on time when `rectified_on <= rectify_by`), `escalated_on`/`escalated_to`
 //!   (reset when a step sets a new deadline, so a hazard escalates once per deadline).
 //! - **Escalation** ([`escalate_due`]): on the first working day after a missed deadline
@@ -34,7 +34,7 @@ use wuye_domain::account::{Action, Resource, Role, Scope};
 use wuye_domain::calendar::Calendar;
 use wuye_domain::cases::{By, CaseError, escalation_day};
 use wuye_domain::region::RegionCode;
-use wuye_domain::safety::{Category, HAZARD, SafetyError, Severity, check_deadline, rectification_deadline};
+use wuye_domain::safety::{Category, HAZARD, SafetyError, Severity, check_deadline, check_deadline_cap, rectification_deadline};
 
 fn now_text() -> String {
     Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
@@ -226,12 +226,7 @@ pub async fn save_template(db: &Db, a: &Access, category: &str, region_code: &st
 /// subtree; an enterprise the records of the estates it serves and those naming it as the
 /// responsible party; others the estates of their scope.
 fn scope_sql(a: &Access, x: &str, today: NaiveDate) -> String {
-    match a.scope() {
-        Scope::All => "1=1".into(),
-        Scope::Region(c) => prefix_range(&format!("{x}.region_code"), c.prefix()),
-        Scope::Enterprise(id) => format!("({x}.enterprise_id = {id} OR EXISTS (SELECT 1 FROM estates e2 WHERE e2.id = {x}.estate_id AND {}))", a.estates_sql("e2", today)),
-        _ => format!("EXISTS (SELECT 1 FROM estates e2 WHERE e2.id = {x}.estate_id AND {})", a.estates_sql("e2", today)),
-    }
+    super::scope_sql(a, x, "", today, true)
 }
 
 fn region_ok(r: &str) -> bool {
@@ -527,6 +522,7 @@ pub async fn create_inspection(db: &Db, a: &Access, estate_id: i64, n: &NewInspe
                 (Some(d), _) => (rectification_deadline(n.inspected_on, d, &cal).map_err(|e| invalid(format!("{field} {e}")))?, Some(d as i64)),
                 (None, Some(d)) => {
                     check_deadline(n.inspected_on, d).map_err(|e| invalid(format!("{field} {e}")))?;
+                    check_deadline_cap(n.inspected_on, d, &cal).map_err(|e| invalid(format!("{field} {e}")))?;
                     (d, None)
                 }
                 (None, None) => return Err(invalid(format!("{field} 整改期限：须现场整改，或指定整改工作日数或日期"))),
@@ -707,8 +703,11 @@ impl Hazard {
     pub fn overdue(&self, today: NaiveDate) -> bool {
         wuye_domain::cases::is_overdue(self.deadline, self.closed, today)
     }
-    /// Rectified by the deadline (closed hazards only).
+    /// Rectified by the deadline set at finding, or fixed on the spot (closed hazards only).
     pub fn on_time(&self) -> Option<bool> {
+        if self.spot_fixed && self.closed {
+            return Some(true);
+        }
         match (self.rectified_on, self.rectify_by) {
             (Some(r), Some(b)) => Some(r <= b),
             _ => None,
@@ -778,7 +777,7 @@ pub const PER_PAGE: i64 = 50;
 /// nearest deadline first, then newest.
 pub async fn hazards(db: &Db, a: &Access, f: &HazardFilter, today: NaiveDate) -> Result<crate::registry::Page<Hazard>> {
     a.require(Action::View, Resource::Safety)?;
-    let page = f.page.unwrap_or(1).max(1);
+    let page = f.page.unwrap_or(1).clamp(1, 1_000_000);
     let w = format!("{} AND {}", scope_sql(a, "h", today), hazard_filter_sql(f, today));
     let sql = format!(
         "SELECT {HAZ_COLS} FROM {HAZ_FROM} WHERE {w} ORDER BY h.closed, CASE WHEN h.deadline IS NULL THEN 1 ELSE 0 END, h.deadline, h.id DESC LIMIT {PER_PAGE} OFFSET {}",
@@ -885,6 +884,14 @@ pub async fn hazard_step(db: &Db, a: &Access, id: i64, s: &HazardStepInput, uplo
     }
     let cal = calendar_for(db, &h.region_code).await?;
     let given = if matches!(s.action.as_str(), "reject" | "supervise") { s.deadline } else { None };
+    if let Some(g) = given {
+        check_deadline_cap(today, g, &cal).map_err(invalid)?;
+    }
+    // On the spot means during the inspection: later, the responsible party reports and the
+    // inspecting side re-inspects.
+    if s.action == "spot_fix" && today != h.found_on {
+        return Err(invalid(format!("现场整改：只能在发现当日（{}）登记；之后须由责任单位提交整改报告并经复查销号", h.found_on)));
+    }
     let out = HAZARD.step(Some(&h.state), &s.action, &by, &s.note, h.deadline, given, today, &cal).map_err(flow_err)?;
     let def = HAZARD.step_def(&s.action).expect("checked by the engine");
     if matches!(s.action.as_str(), "report" | "spot_fix") && uploads.is_empty() {
@@ -898,8 +905,9 @@ pub async fn hazard_step(db: &Db, a: &Access, id: i64, s: &HazardStepInput, uplo
     } else {
         h.rectified_on
     };
-    let sets_rectify_by = matches!(s.action.as_str(), "reject" | "supervise");
-    let rectify_by = if sets_rectify_by { out.deadline } else { h.rectify_by };
+    // The rectification deadline set at finding stays: a rejection or a supervision order
+    // sets the current deadline only, and on time is judged against the first.
+    let rectify_by = h.rectify_by;
     let at = now_text();
     let actor = a.actor().clone();
     let reset = out.deadline != h.deadline;

@@ -19,17 +19,21 @@ use crate::region::Region;
 use crate::stats::reachable_region;
 use chrono::NaiveDate;
 use serde::Serialize;
-use wuye_domain::account::{Action, Resource, Role, Scope};
+use wuye_domain::account::{Action, Resource, Scope};
 use wuye_domain::coverage::Ratio;
 use wuye_domain::safety::{Category, DutyKind};
 
 /// The scope predicate on a safety table aliased `t` (with `estate_id` and `region_code`):
-/// none for a regional caller whose region holds the asked prefix (the prefix range then
-/// implies it, and counts read the index alone); else the estates the caller reaches.
-fn scope_sql(a: &Access, t: &str, rp: &str, today: NaiveDate) -> String {
-    match (a.role(), a.scope()) {
-        (_, Scope::All) => "1=1".into(),
-        (Role::Regulator | Role::Street | Role::Department, Scope::Region(r)) if rp.starts_with(r.prefix()) => "1=1".into(),
+/// none for a caller whose region holds the asked prefix `rp` (the prefix range then implies
+/// it, and counts read the index alone); a region's range; else the estates the caller
+/// reaches. With `named` (a table with `enterprise_id`: hazards, inspections) an enterprise
+/// also sees the rows that name it, after its contract has ended.
+pub(crate) fn scope_sql(a: &Access, t: &str, rp: &str, today: NaiveDate, named: bool) -> String {
+    match a.scope() {
+        Scope::All => "1=1".into(),
+        Scope::Region(r) if rp.starts_with(r.prefix()) => "1=1".into(),
+        Scope::Region(r) => prefix_range(&format!("{t}.region_code"), r.prefix()),
+        Scope::Enterprise(id) if named => format!("({t}.enterprise_id = {id} OR {t}.estate_id IN (SELECT e.id FROM estates e WHERE {}))", a.estates_sql("e", today)),
         _ => format!("{t}.estate_id IN (SELECT e.id FROM estates e WHERE {})", a.estates_sql("e", today)),
     }
 }
@@ -95,10 +99,10 @@ pub struct OverdueList {
 pub async fn overdue(db: &Db, a: &Access, region_prefix: &str, offset: i64, limit: i64, today: NaiveDate) -> Result<OverdueList> {
     a.require(Action::View, Resource::Safety)?;
     let rp = clean_prefix(region_prefix);
-    let (offset, limit) = (offset.max(0), limit.clamp(1, 10_000));
+    let (offset, limit) = (offset.clamp(0, 100_000_000), limit.clamp(1, 10_000));
     let n = offset + limit;
-    let wh = format!("h.closed = FALSE AND h.deadline < '{today}' AND {} AND {}", prefix_range("h.region_code", rp), scope_sql(a, "h", rp, today));
-    let wd = format!("d.active = TRUE AND d.next_due < '{today}' AND {} AND {}", prefix_range("d.region_code", rp), scope_sql(a, "d", rp, today));
+    let wh = format!("h.closed = FALSE AND h.deadline < '{today}' AND {} AND {}", prefix_range("h.region_code", rp), scope_sql(a, "h", rp, today, true));
+    let wd = format!("d.active = TRUE AND d.next_due < '{today}' AND {} AND {}", prefix_range("d.region_code", rp), scope_sql(a, "d", rp, today, false));
     // Each branch reads its (open, due, region) index in order and stops after n rows; the
     // merge keeps the n earliest.
     let sql = format!(
@@ -122,9 +126,10 @@ pub async fn overdue(db: &Db, a: &Access, region_prefix: &str, offset: i64, limi
 
 /// Safety figures of a set of estates, as of a day.
 ///
-/// - **Rectified on time**: a closed hazard fixed on the spot, or whose passed
-///   rectification report is dated no later than its rectification deadline
-///   (`rectified_on <= rectify_by`); the on-time rate is rectified on time / closed.
+/// - **Rectified on time**: a closed hazard fixed on the spot (during the inspection), or
+///   whose passed rectification report is dated no later than the rectification deadline
+///   set when it was found (`rectified_on <= rectify_by`; rejections and supervision orders
+///   do not move it); the on-time rate is rectified on time / closed.
 /// - **Overdue**: open hazards past their current deadline; active duties past their due day.
 /// - **Estates with overdue duties**: distinct estates with at least one overdue duty.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -219,9 +224,9 @@ pub async fn safety_stats(db: &Db, a: &Access, code: &str, day: NaiveDate) -> Re
     a.require(Action::View, Resource::Safety)?;
     let (region, children, g) = reachable_region(db, a, code).await?;
     let rp = region.prefix.clone();
-    let hw = format!("{} AND {}", prefix_range("h.region_code", &rp), scope_sql(a, "h", &rp, day));
-    let dw = format!("{} AND {}", prefix_range("d.region_code", &rp), scope_sql(a, "d", &rp, day));
-    let iw = format!("{} AND {}", prefix_range("i.region_code", &rp), scope_sql(a, "i", &rp, day));
+    let hw = format!("{} AND {}", prefix_range("h.region_code", &rp), scope_sql(a, "h", &rp, day, true));
+    let dw = format!("{} AND {}", prefix_range("d.region_code", &rp), scope_sql(a, "d", &rp, day, false));
+    let iw = format!("{} AND {}", prefix_range("i.region_code", &rp), scope_sql(a, "i", &rp, day, true));
     let on_time = "(h.spot_fixed OR (h.rectified_on IS NOT NULL AND h.rectify_by IS NOT NULL AND h.rectified_on <= h.rectify_by))";
     let sum = |c: &str| format!("CAST(COALESCE(SUM(CASE WHEN {c} THEN 1 ELSE 0 END), 0) AS BIGINT)");
     let hz = format!(

@@ -41,19 +41,9 @@ fn field_of(label: &str) -> &'static str {
     }
 }
 
+/// A store error as an API error; a refused input names its field in `errors`.
 fn api_error(e: StoreError) -> ApiError {
-    let field = match &e {
-        StoreError::Invalid(m) => m.split_once('：').map(|(label, reason)| (label.to_string(), reason.to_string())),
-        _ => None,
-    };
-    let mut out = ApiError::from(e);
-    if let Some((label, reason)) = field {
-        let f = field_of(&label);
-        if !f.is_empty() {
-            out.body.errors = vec![serde_json::json!({"field": f, "label": label, "reason": reason})];
-        }
-    }
-    out
+    crate::api::field_error(e, field_of)
 }
 
 trait OrApi<T> {

@@ -56,7 +56,7 @@ async fn region_of(state: &AppState, u: &User, q: &OverdueQuery) -> Result<(Stri
 pub async fn overdue(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Query(q): Query<OverdueQuery>) -> Result<Response, PageError> {
     let today = state.today();
     let (region, prefix) = region_of(&state, &u, &q).await?;
-    let page = q.page.unwrap_or(1).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
     let l = sf::overdue(&state.db, u.access(), &prefix, (page - 1) * PER_PAGE, PER_PAGE, today).await.map_err(|e| PageError::from(e).lang(lang))?;
     let pages = ((l.hazards + l.duties) + PER_PAGE - 1) / PER_PAGE;
     let c = PageCtx::new(lang, &u.0, "safety", lang.t("安全逾期清单")).crumb(lang.t("安全管理"), "/safety").here("/safety");
