@@ -237,8 +237,9 @@ impl SafetyRow {
 pub struct SafetyTables {
     pub rows: Vec<SafetyRow>,
     pub total: SafetyRow,
-    /// Category: label, hazards, open, closed, rectified on time, overdue, on-time rate.
-    pub categories: Vec<[String; 7]>,
+    /// Category: label, hazards, open, closed, rectified on time, overdue, on-time rate, and
+    /// the region's hazard list of the category.
+    pub categories: Vec<[String; 8]>,
     /// The ten worst estates: id, name, overdue hazards, open major hazards, overdue duties.
     pub worst: Vec<(i64, String, String, String, String)>,
 }
@@ -252,7 +253,18 @@ impl SafetyTables {
             categories: s
                 .categories
                 .iter()
-                .map(|c| [c.label.clone(), fmt::int(c.hazards), fmt::int(c.open), fmt::int(c.closed), fmt::int(c.on_time), fmt::int(c.overdue), rate_or_dash(Ratio::new(c.on_time, c.closed))])
+                .map(|c| {
+                    [
+                        c.label.clone(),
+                        fmt::int(c.hazards),
+                        fmt::int(c.open),
+                        fmt::int(c.closed),
+                        fmt::int(c.on_time),
+                        fmt::int(c.overdue),
+                        rate_or_dash(Ratio::new(c.on_time, c.closed)),
+                        format!("/safety/hazards?category={}&region={}", c.category, s.region.prefix),
+                    ]
+                })
                 .collect(),
             worst: s.worst.iter().map(|w| (w.estate_id, w.name.clone(), fmt::int(w.hazards_overdue), fmt::int(w.major_open), fmt::int(w.duties_overdue))).collect(),
         }
