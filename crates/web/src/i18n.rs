@@ -1031,6 +1031,13 @@ pub const PAIRS: &[(&str, &str)] = &[
     ("隐患数", "Hazards"),
     ("隐患（结果为隐患时填写）", "Hazard (when the result is hazard)"),
     // end safety: inspections
+    ("，之后只按周末计算工作日，请管理员在工作日历中补录", "; after it only weekends are days off until an administrator adds the year's days to the calendar"),
+    // safety: interval labels (Interval::label_zh)
+    ("每月", "Monthly"),
+    ("每年", "Yearly"),
+    ("每半年", "Every six months"),
+    ("每 15 日", "Every 15 days"),
+    ("每 3 个月", "Every 3 months"),
 ];
 
 #[cfg(test)]

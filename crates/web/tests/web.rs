@@ -1955,6 +1955,8 @@ async fn a_hazard_from_finding_to_closing_through_the_pages() {
     // 5 working days from Fri 27 Nov 2026 → Fri 4 Dec.
     let page = app.get_as(&firm, &url).await.text();
     assert!(page.contains("2026-12-04") && page.contains("提交整改报告"), "{page}");
+    // The deadline lies beyond the official holiday table (to 2026-10-10): the page says so.
+    assert!(page.contains("国家节假日表截至 2026-10-10") && page.contains("之后只按周末计算工作日"), "{page}");
     assert_eq!(app.get_as(&other, &url).await.status, StatusCode::NOT_FOUND);
     // Closing without a report; a report without a photo.
     let r = app.multipart_as(&street, &step, &[("action", "pass")], &[]).await;

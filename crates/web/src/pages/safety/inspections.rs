@@ -489,6 +489,12 @@ pub struct HazardPage {
 }
 
 impl HazardPage {
+    /// The last day of the official holiday table, when the current deadline lies beyond it
+    /// (its working days then count weekends only, until the year's days are added).
+    pub fn beyond_table(&self) -> Option<NaiveDate> {
+        let until = wuye_domain::calendar::Calendar::national().known_until()?;
+        self.h.deadline.filter(|d| *d > until).map(|_| until)
+    }
     pub fn v(&self, action: &str, field: &str) -> String {
         if self.failed == action { self.s.get(field) } else { String::new() }
     }
