@@ -8,6 +8,7 @@ pub mod account;
 pub mod assembly;
 pub mod audit;
 pub mod cases;
+pub mod credit;
 pub mod cache;
 pub mod db;
 pub mod demo;
