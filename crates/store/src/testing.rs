@@ -142,6 +142,15 @@ pub async fn count(db: &Db, table: &str) -> i64 {
 /// Password of every fixture user.
 pub const FIXTURE_PASSWORD: &str = "test-password-2026";
 
+/// Creates user `login` (display name the same, password [`FIXTURE_PASSWORD`]) with one
+/// role in `scope`, logs in and returns the session's access. Panics on failure (tests only).
+pub async fn fixture_login(db: &Db, login: &str, role: wuye_domain::account::Role, scope: wuye_domain::account::Scope) -> crate::access::Access {
+    let sys = crate::access::Access::system("test");
+    crate::account::create_user(db, &sys, login, login, FIXTURE_PASSWORD, &[(role, scope, String::new())], false).await.expect("create fixture user");
+    let (_, s) = crate::account::login(db, login, FIXTURE_PASSWORD).await.expect("login").expect("fixture user logs in");
+    s.access
+}
+
 /// One user per role on the fixture: `(login name, role, scope)`.
 ///
 /// - `admin`: everything; `reg_xq`: 兴庆区 (崇安小区, 兴隆家园); `street_fh`: 凤凰北街街道 (same);

@@ -26,9 +26,7 @@ fn region(c: &str) -> Scope {
 }
 
 async fn user(db: &Db, login: &str, role: Role, scope: Scope) -> Access {
-    wuye_store::account::create_user(db, &sys(), login, login, FIXTURE_PASSWORD, &[(role, scope, String::new())], false).await.unwrap();
-    let (_, s) = wuye_store::account::login(db, login, FIXTURE_PASSWORD).await.unwrap().unwrap();
-    s.access
+    wuye_store::testing::fixture_login(db, login, role, scope).await
 }
 
 async fn id_of(db: &Db, sql: &'static str, bind: &str) -> i64 {
