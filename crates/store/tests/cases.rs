@@ -7,7 +7,7 @@ use wuye_domain::account::{Role, Scope};
 use wuye_domain::region::RegionCode;
 use wuye_store::access::Access;
 use wuye_store::cases::{self, AgreementInput, NewCase, Party, StepInput, Upload};
-use wuye_store::testing::{FIXTURE_PASSWORD, TestDb, count, load_fixture};
+use wuye_store::testing::{TestDb, count, load_fixture};
 use wuye_store::{Db, StoreError, on};
 
 fn d(s: &str) -> NaiveDate {

@@ -8,7 +8,7 @@ use wuye_domain::region::RegionCode;
 use wuye_store::access::Access;
 use wuye_store::cases::Upload;
 use wuye_store::safety::duties::{self as du, DoneInput, DueFilter, FactsInput, NewElevator, NewEbike, NewPlan, NewTraining, NewViolation};
-use wuye_store::testing::{FIXTURE_PASSWORD, TestDb, count, load_fixture};
+use wuye_store::testing::{TestDb, count, load_fixture};
 use wuye_store::{Db, StoreError, on};
 
 fn d(s: &str) -> NaiveDate {

@@ -10,15 +10,11 @@ use wuye_domain::region::RegionCode;
 use wuye_store::access::Access;
 use wuye_store::cases::Upload;
 use wuye_store::safety::inspections::{self as si, HazardFilter, HazardStepInput, ItemResult, NewHazard, NewInspection, TemplateItem};
-use wuye_store::testing::{FIXTURE_PASSWORD, TestDb, count, load_fixture};
+use wuye_store::testing::{TestDb, count, load_fixture};
 use wuye_store::{Db, StoreError, on};
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-fn sys() -> Access {
-    Access::system("test")
 }
 
 fn region(c: &str) -> Scope {
