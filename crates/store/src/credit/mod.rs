@@ -31,3 +31,4 @@ pub async fn standing(db: &Db, enterprise_id: i64, on: NaiveDate) -> Result<Stan
     let _ = (db, on);
     Ok(Standing { enterprise_id, score_tenths: None, grade: String::new(), barred: false, reason: None })
 }
+pub mod public; // credit-public
