@@ -281,6 +281,15 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/safety/hazards/{hazard}"),
     ("POST", "/api/safety/hazards/{hazard}/steps"),
     // end safety: inspections
+    // credit-public: BEGIN
+    ("GET", "/public/credit"),
+    ("GET", "/public/credit/lists"),
+    ("GET", "/public/credit/lists.xlsx"),
+    ("GET", "/public/credit/lists.csv"),
+    ("GET", "/public/credit/{enterprise}"),
+    ("GET", "/api/public/credit"),
+    ("GET", "/api/public/credit/{enterprise}"),
+    // credit-public: END
 ];
 
 /// The handler of one route of [`ROUTES`]. Panics for a route without a handler, so the
@@ -556,6 +565,15 @@ pub fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/api/safety/hazards/{hazard}") => get(api::safety::inspections::get_hazard),
         ("POST", "/api/safety/hazards/{hazard}/steps") => post(api::safety::inspections::take_hazard_step),
         // end safety: inspections
+        // credit-public: BEGIN
+        ("GET", "/public/credit") => get(crate::pages::credit_public::search),
+        ("GET", "/public/credit/lists") => get(crate::pages::credit_public::lists),
+        ("GET", "/public/credit/lists.xlsx") => get(crate::pages::credit_public::lists_xlsx),
+        ("GET", "/public/credit/lists.csv") => get(crate::pages::credit_public::lists_csv),
+        ("GET", "/public/credit/{enterprise}") => get(crate::pages::credit_public::enterprise),
+        ("GET", "/api/public/credit") => get(api::credit_public::search),
+        ("GET", "/api/public/credit/{enterprise}") => get(api::credit_public::credit_file),
+        // credit-public: END
         (m, p) => panic!("route {m} {p} has no handler"),
     }
 }
