@@ -742,6 +742,9 @@ async fn isolation_every_route_every_role() {
     cases_of_estates(&app, &mut ids).await;
     safety_of_estates(&app, &mut ids).await;
     let public = ["/login", "/lang/{code}", "/static/{name}", "/api/openapi.json"];
+    // credit-public: BEGIN
+    let public: Vec<&str> = public.iter().copied().chain(["/public/credit", "/public/credit/lists", "/public/credit/lists.xlsx", "/public/credit/lists.csv", "/public/credit/{enterprise}", "/api/public/credit", "/api/public/credit/{enterprise}"]).collect();
+    // credit-public: END
     for case in cases() {
         let s = app.login(case.user).await;
         for (method, path) in wuye_web::routes::ROUTES {
@@ -2428,3 +2431,71 @@ async fn elevator_alerts_and_duties_on_the_pages() {
     let en = app.get_as(&aj, &format!("/estates/{ca}/elevators?lang=en")).await.text();
     assert!(en.contains("Certificate expires"), "translated");
 }
+
+// credit-public: BEGIN
+/// The public credit pages answer logged out: the credit file shows the grade, an effective
+/// record and the history chart, never a pending record; the look-up, the lists and their
+/// export, and the public API work without a session; the login page links to the look-up;
+/// a regulator's dashboard has the credit table and its export.
+#[tokio::test]
+async fn public_credit_logged_out() {
+    let app = TestApp::new().await;
+    let ids = ids(&app).await;
+    let db = &app.t.db;
+    let anju = ids.enterprise["宁夏安居物业服务有限公司"];
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    wuye_store::on!(db, p => wuye_store::sqlx::query("INSERT INTO credit_scores (enterprise_id, scheme_code, score_tenths, bonus_tenths, deduction_tenths, grade, black_listed, barred, region_code, computed_on, computed_at)
+        VALUES ($1, 'yantai_2022', 875, 75, 0, 'AAA', 0, 0, '640104000000', $2, '2026-11-29T00:00:00Z')").bind(anju).bind(d("2026-11-29")).execute(p).await.map(|_| ())).unwrap();
+    for (on_date, score, grade) in [("2026-03-01", 800, "AA"), ("2026-11-19", 875, "AAA")] {
+        wuye_store::on!(db, p => wuye_store::sqlx::query("INSERT INTO credit_score_history (enterprise_id, on_date, score_tenths, grade) VALUES ($1, $2, $3, $4)")
+            .bind(anju).bind(d(on_date)).bind(score as i64).bind(grade).execute(p).await.map(|_| ())).unwrap();
+    }
+    for (title, state, effective_on) in [("获评市级物业服务示范项目", "effective", Some("2026-11-19")), ("待确认的不良记录标题", "pending", None), ("异议中的不良记录标题", "objected", None)] {
+        let kind = if state == "effective" { "good" } else { "bad" };
+        wuye_store::on!(db, p => wuye_store::sqlx::query("INSERT INTO credit_records (enterprise_id, kind, item_code, scheme_code, points_tenths, serious, source, source_org, region_code, title, detail,
+                occurred_on, entered_on, entered_by, entered_by_name, objection_until, state, effective_on, valid_until, created_at)
+            VALUES ($1, $2, 'G1', 'yantai_2022', 75, 0, 'regulator', '银川市住房和城乡建设局', '640104000000', $3, '', $4, $4, 1, '录入员王五', $4, $5, $6, NULL, '2026-11-01T00:00:00Z')")
+            .bind(anju).bind(kind).bind(title).bind(d("2026-11-05")).bind(state).bind(effective_on.map(d)).execute(p).await.map(|_| ())).unwrap();
+    }
+    let get = |path: String| app.raw(Request::get(path).body(Body::empty()).unwrap());
+    let r = get(format!("/public/credit/{anju}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let page = r.text();
+    assert!(page.contains("宁夏安居物业服务有限公司") && page.contains("91640104MA76ANJU1T"));
+    assert!(page.contains("<strong class=\"grade\">AAA</strong>") && page.contains("87.5"), "grade and score");
+    assert!(page.contains("获评市级物业服务示范项目"), "the effective record");
+    assert!(!page.contains("待确认的不良记录标题") && !page.contains("异议中的不良记录标题"), "nothing pending or objected");
+    assert!(!page.contains("录入员王五"), "nothing personal");
+    assert!(page.contains("<svg") && page.contains("score-history") && page.contains("2026-11-19 · 87.5 · AAA"), "the history chart");
+    assert!(page.contains("列入红榜"));
+    assert_eq!(get("/public/credit/999999".into()).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(get("/public/credit/abc".into()).await.status, StatusCode::NOT_FOUND);
+    // The look-up by USCC, logged out.
+    let r = get("/public/credit?q=91640104MA76ANJU1T".into()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text().contains(&format!("/public/credit/{anju}")) && !r.text().contains("银川恒信物业服务有限公司"));
+    // The red list of 银川市 has it, that of 石嘴山市 not; the export too.
+    assert!(get("/public/credit/lists?region=6401&list=red".into()).await.text().contains("宁夏安居物业服务有限公司"));
+    assert!(!get("/public/credit/lists?region=6402&list=red".into()).await.text().contains("宁夏安居物业服务有限公司"));
+    assert!(!get("/public/credit/lists?region=6401&list=black".into()).await.text().contains("宁夏安居物业服务有限公司"));
+    let csv = get("/public/credit/lists.csv?region=64&list=red".into()).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.text().contains("宁夏安居物业服务有限公司,91640104MA76ANJU1T,640104000000,AAA,87.5"), "{}", csv.text());
+    assert_eq!(get("/public/credit/lists.xlsx?region=64&list=black".into()).await.status, StatusCode::OK);
+    // The API, logged out.
+    let v = get("/api/public/credit?q=91640104MA76ANJU1T".into()).await.json();
+    assert_eq!((v["total"].as_i64(), v["items"][0]["grade"].as_str(), v["items"][0]["score_tenths"].as_i64()), (Some(1), Some("AAA"), Some(875)));
+    let v = get(format!("/api/public/credit/{anju}")).await.json();
+    assert_eq!(v["records"].as_array().unwrap().len(), 1);
+    assert_eq!(v["records"][0]["title"], "获评市级物业服务示范项目");
+    assert_eq!(v["history"].as_array().unwrap().len(), 2);
+    // The login page links to the look-up.
+    assert!(get("/login".into()).await.text().contains("href=\"/public/credit\""));
+    // A county regulator's dashboard: the credit table and its export.
+    let reg = app.login("reg_xq").await;
+    let dash = app.get_as(&reg, "/").await.text();
+    assert!(dash.contains("物业服务企业信用") && dash.contains("month-pairs"), "credit table and monthly chart");
+    let csv = app.get_as(&reg, "/export/credit-figures.csv?region=640104").await.text();
+    assert!(csv.contains("信用登记企业"), "{csv}");
+}
+// credit-public: END
