@@ -239,3 +239,43 @@ async fn dashboard_figures_field_by_field() {
     let ent = user(db, "ent_credit", Role::EnterpriseManager, Scope::Enterprise(fx.anju)).await;
     assert!(matches!(cp::credit_stats(db, &ent, "640104000000", today).await, Err(StoreError::Forbidden(_))));
 }
+
+/// Through the credit-core workflow: records entered, settled and recomputed; the public
+/// file holds exactly the effective ones — not the one still in its objection window, nor
+/// the one under objection — and the stored score and grade.
+#[tokio::test]
+async fn public_file_through_the_credit_workflow() {
+    use wuye_store::credit::{self as cr, NewRecord};
+    let t = TestDb::new().await;
+    let db = &t.db;
+    load_fixture(db).await;
+    let a = enterprise_id(db, "宁夏安居物业服务有限公司").await;
+    cr::register(db, &sys(), a, d("2025-01-01")).await.unwrap();
+    let rec = |item: &str, pts: i64, occurred: &str, title: &str| NewRecord {
+        enterprise_id: a,
+        item_code: item.into(),
+        points_tenths: pts,
+        source: "regulator".into(),
+        source_org: "兴庆区住房和城乡建设局".into(),
+        estate_id: None,
+        title: title.into(),
+        detail: String::new(),
+        occurred_on: d(occurred),
+    };
+    let honour = cr::enter(db, &sys(), &rec("G01", 50, "2026-03-01", "获评示范项目"), &[], d("2026-03-02")).await.unwrap();
+    let fine = cr::enter(db, &sys(), &rec("B01", 25, "2026-05-10", "未按规定公示收费"), &[], d("2026-05-11")).await.unwrap();
+    let pending = cr::enter(db, &sys(), &rec("B01", 25, "2026-11-24", "尚在异议期的记录"), &[], d("2026-11-25")).await.unwrap();
+    let objected = cr::enter(db, &sys(), &rec("B01", 25, "2026-11-19", "企业已提出异议的记录"), &[], d("2026-11-20")).await.unwrap();
+    let ent = user(db, "ent_aj_credit", Role::EnterpriseManager, Scope::Enterprise(a)).await;
+    cr::object(db, &ent, objected, "并非本企业所为", &[], d("2026-11-23")).await.unwrap();
+    cr::recompute_all(db, fixture_today()).await.unwrap();
+    let f = cp::credit_file(db, a).await.unwrap();
+    assert_eq!(f.records.iter().map(|r| r.id).collect::<Vec<_>>(), vec![fine, honour]);
+    assert!(!f.records.iter().any(|r| r.id == pending || r.id == objected));
+    // 80 + 5 − 2.5 = 82.5: AA, on neither list.
+    assert_eq!((f.enterprise.score_tenths, f.enterprise.grade.as_str(), f.red_listed, f.black_listed), (Some(825), "AA", false, false));
+    assert!(!f.history.is_empty());
+    assert_eq!(f.history.last().map(|h| (h.score_tenths, h.grade.as_str())), Some((Some(825), "AA")));
+    let p = cp::search(db, "91640104MA76ANJU1T", 1, 20).await.unwrap();
+    assert_eq!((p.items[0].grade.as_str(), p.items[0].registration.as_deref()), ("AA", Some("registered")));
+}

@@ -545,9 +545,10 @@ fn months_back(day: NaiveDate, n: i32) -> NaiveDate {
 /// Credit figures for `code` (any level) and its children as of `day`; see
 /// [`CreditFigures`]. Credit is public, so the figures are those of the whole region the
 /// caller reaches. Errors: `NotFound` for an unknown code or one outside the caller's
-/// region; `Forbidden` without the dashboard.
+/// region; `Forbidden` without the dashboard or credit.
 pub async fn credit_stats(db: &Db, a: &Access, code: &str, day: NaiveDate) -> Result<CreditStats> {
     a.require(Action::View, Resource::Dashboard)?;
+    a.require(Action::View, Resource::Credit)?;
     let (region, children, g) = reachable_region(db, a, code).await?;
     let rp = region.prefix.clone();
     let sw = prefix_range("s.region_code", &rp);

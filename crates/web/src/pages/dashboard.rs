@@ -652,9 +652,10 @@ impl CreditTables {
     }
 }
 
-/// Whether the caller sees the credit figures (the dashboard; credit itself is public).
+/// Whether the caller sees the credit figures (dashboard and credit).
 pub fn may_see_credit(a: &wuye_store::access::Access) -> bool {
-    a.can(wuye_domain::account::Action::View, wuye_domain::account::Resource::Dashboard)
+    use wuye_domain::account::{Action, Resource};
+    [Resource::Dashboard, Resource::Credit].into_iter().all(|r| a.can(Action::View, r))
 }
 
 /// The credit table of a region's children as xlsx or csv (same figures as the page).
