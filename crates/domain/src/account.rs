@@ -241,6 +241,15 @@ pub enum Resource {
     /// the responsible enterprise rectifies, the street office or regulator re-inspects)
     /// and, for regulators, edits checklist templates and regional settings.
     Safety,
+    // credit: BEGIN
+    /// Credit of property service enterprises (rules.md §4). `View` reads credit files and
+    /// records in scope (owners and committees: published records only); `Create` enters
+    /// records (regulators; street offices for their region), objections (the enterprise's
+    /// manager) and owner ratings (the committee); `Edit` decides objections, accepts
+    /// rectification, registers enterprises and sets the scheme (regulators, admin);
+    /// `Export` the credit ledger.
+    Credit,
+    // credit: END
 }
 
 /// What is done.
@@ -275,7 +284,15 @@ pub fn allows(role: Role, action: Action, res: Resource) -> bool {
             Enterprise | Contract => matches!(action, View | Export),
             Import => matches!(action, View | Create),
             User | Audit => false,
+            // credit: BEGIN
+            Credit => matches!(action, View | Create | Export),
+            // credit: END
         },
+        // credit: BEGIN
+        Role::Department if res == Credit => action == View,
+        Role::Committee if res == Credit => matches!(action, View | Create),
+        Role::Owner if res == Credit => action == View,
+        // credit: END
         Role::Department => matches!((res, action), (Dashboard | Estate | Enterprise, View) | (Case, View | Edit | Export) | (Safety, View | Export)),
         Role::EnterpriseManager | Role::EnterpriseStaff => match res {
             Estate | Contract => matches!(action, View | Export),
@@ -286,6 +303,9 @@ pub fn allows(role: Role, action: Action, res: Resource) -> bool {
             Case => matches!(action, View | Create),
             Safety => true,
             Dashboard | User | Audit | Vote => false,
+            // credit: BEGIN
+            Credit => action == View || (role == Role::EnterpriseManager && action == Create),
+            // credit: END
         },
         Role::Committee => match res {
             Estate | House | Owner | Enterprise | Contract => matches!(action, View | Export),

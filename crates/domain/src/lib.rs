@@ -7,6 +7,9 @@ pub mod audit;
 pub mod calendar;
 pub mod cases;
 pub mod coverage;
+// credit: BEGIN
+pub mod credit;
+// credit: END
 pub mod fund;
 pub mod ids;
 pub mod ledger;

@@ -27,6 +27,12 @@ pub mod assembly;
 pub mod cases;
 pub mod fund;
 pub mod safety;
+// credit: BEGIN
+pub mod credit;
+// credit: END
+// credit-public: BEGIN
+pub mod credit_public;
+// credit-public: END
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -818,9 +824,16 @@ pub fn field_error(e: wuye_store::StoreError, field_of: fn(&str) -> &'static str
         safety::inspections::list_templates, safety::inspections::get_template, safety::inspections::create_template,
         safety::inspections::list_inspections, safety::inspections::get_inspection, safety::inspections::create_inspection,
         safety::inspections::list_hazards, safety::inspections::get_hazard, safety::inspections::take_hazard_step,
+        // credit: BEGIN
+        credit::list_records, credit::create_record, credit::get_record, credit::create_objection, credit::decide, credit::rectify,
+        credit::enterprise_file, credit::standing, credit::scheme,
+        // credit: END
+        // credit-public: BEGIN
+        credit_public::search, credit_public::credit_file,
+        // credit-public: END
     ),
     components(schemas(CellError)),
-    tags((name = "regions", description = "行政区划 and coverage figures"), (name = "registry", description = "小区、房屋、业主、企业、合同"), (name = "import", description = "台账导入"), (name = "assembly", description = "业主大会表决（民法典第二百七十八条）"), (name = "fund", description = "住宅专项维修资金（《住宅专项维修资金管理办法》）"), (name = "cases", description = "联席会议事项、执法移交与纠纷调解（一个案件引擎；期限按工作日）"), (name = "safety", description = "安全：检查表、检查、隐患整改（期限按工作日）、周期性工作、电梯、电动自行车、应急预案与演练"))
+    tags((name = "regions", description = "行政区划 and coverage figures"), (name = "registry", description = "小区、房屋、业主、企业、合同"), (name = "import", description = "台账导入"), (name = "assembly", description = "业主大会表决（民法典第二百七十八条）"), (name = "fund", description = "住宅专项维修资金（《住宅专项维修资金管理办法》）"), (name = "cases", description = "联席会议事项、执法移交与纠纷调解（一个案件引擎；期限按工作日）"), (name = "safety", description = "安全：检查表、检查、隐患整改（期限按工作日）、周期性工作、电梯、电动自行车、应急预案与演练"), (name = "credit", description = "物业服务企业信用评价：信用记录、异议、整改验收、信用档案（分值以 0.1 分为单位）"))
 )]
 pub struct ApiDoc;
 

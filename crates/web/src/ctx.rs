@@ -130,6 +130,7 @@ impl PageCtx {
             "fund" => Resource::Fund,
             "case" => Resource::Case,
             "safety" => Resource::Safety, // safety: duties
+            "credit" => Resource::Credit, // credit
             _ => return false,
         };
         wuye_domain::account::allows(role, action, res)
@@ -244,6 +245,10 @@ pub struct Nav {
     pub safety: bool,
     /// Checklist templates (regulators and administrators edit them).
     pub safety_templates: bool,
+    // credit: BEGIN
+    /// Credit management (信用管理): records, registrations, the scheme.
+    pub credit: bool,
+    // credit: END
 }
 
 impl Nav {
@@ -265,6 +270,9 @@ impl Nav {
             cases: v(Resource::Case) && a.role() != wuye_domain::account::Role::Owner,
             safety: v(Resource::Safety),
             safety_templates: matches!(a.role(), wuye_domain::account::Role::Admin | wuye_domain::account::Role::Regulator),
+            // credit: BEGIN
+            credit: v(Resource::Credit) && !matches!(a.role(), wuye_domain::account::Role::Owner | wuye_domain::account::Role::Committee),
+            // credit: END
         }
     }
 }

@@ -7,6 +7,9 @@ use crate::pages::{account, admin, assembly as asb, cases as cs, dashboard, safe
 use crate::pages::safety::inspections as si;
 use crate::api;
 use crate::pages::safety::duties as sd; // safety: duties
+// credit: BEGIN
+use crate::pages::credit as crp;
+// credit: END
 use axum::routing::{MethodRouter, delete, get, post, put};
 
 /// (method, path) of every route. Path parameters are named by what they identify
@@ -281,6 +284,43 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/safety/hazards/{hazard}"),
     ("POST", "/api/safety/hazards/{hazard}/steps"),
     // end safety: inspections
+    // credit: BEGIN
+    ("GET", "/credit"),
+    ("GET", "/credit/export.xlsx"),
+    ("GET", "/credit/export.csv"),
+    ("GET", "/credit/records/new"),
+    ("POST", "/credit/records/new"),
+    ("GET", "/credit/records/{credit_record}"),
+    ("POST", "/credit/records/{credit_record}/objection"),
+    ("POST", "/credit/records/{credit_record}/decision"),
+    ("POST", "/credit/records/{credit_record}/rectification"),
+    ("GET", "/credit/files/{credit_file}"),
+    ("GET", "/enterprises/{enterprise}/credit"),
+    ("GET", "/credit/registrations"),
+    ("POST", "/credit/registrations"),
+    ("GET", "/credit/scheme"),
+    ("POST", "/credit/scheme"),
+    ("GET", "/estates/{estate}/owner-ratings"),
+    ("POST", "/estates/{estate}/owner-ratings"),
+    ("GET", "/api/credit/records"),
+    ("POST", "/api/credit/records"),
+    ("GET", "/api/credit/records/{credit_record}"),
+    ("POST", "/api/credit/records/{credit_record}/objections"),
+    ("POST", "/api/credit/records/{credit_record}/decision"),
+    ("POST", "/api/credit/records/{credit_record}/rectification"),
+    ("GET", "/api/enterprises/{enterprise}/credit"),
+    ("GET", "/api/enterprises/{enterprise}/credit/standing"),
+    ("GET", "/api/credit/scheme"),
+    // credit: END
+    // credit-public: BEGIN
+    ("GET", "/public/credit"),
+    ("GET", "/public/credit/lists"),
+    ("GET", "/public/credit/lists.xlsx"),
+    ("GET", "/public/credit/lists.csv"),
+    ("GET", "/public/credit/{enterprise}"),
+    ("GET", "/api/public/credit"),
+    ("GET", "/api/public/credit/{enterprise}"),
+    // credit-public: END
 ];
 
 /// The handler of one route of [`ROUTES`]. Panics for a route without a handler, so the
@@ -556,6 +596,43 @@ pub fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/api/safety/hazards/{hazard}") => get(api::safety::inspections::get_hazard),
         ("POST", "/api/safety/hazards/{hazard}/steps") => post(api::safety::inspections::take_hazard_step),
         // end safety: inspections
+        // credit: BEGIN
+        ("GET", "/credit") => get(crp::records),
+        ("GET", "/credit/export.xlsx") => get(crp::records_xlsx),
+        ("GET", "/credit/export.csv") => get(crp::records_csv),
+        ("GET", "/credit/records/new") => get(crp::record_new),
+        ("POST", "/credit/records/new") => post(crp::record_create),
+        ("GET", "/credit/records/{credit_record}") => get(crp::record),
+        ("POST", "/credit/records/{credit_record}/objection") => post(crp::record_objection),
+        ("POST", "/credit/records/{credit_record}/decision") => post(crp::record_decision),
+        ("POST", "/credit/records/{credit_record}/rectification") => post(crp::record_rectification),
+        ("GET", "/credit/files/{credit_file}") => get(crp::file),
+        ("GET", "/enterprises/{enterprise}/credit") => get(crp::enterprise_file),
+        ("GET", "/credit/registrations") => get(crp::registrations),
+        ("POST", "/credit/registrations") => post(crp::registrations_post),
+        ("GET", "/credit/scheme") => get(crp::scheme),
+        ("POST", "/credit/scheme") => post(crp::scheme_post),
+        ("GET", "/estates/{estate}/owner-ratings") => get(crp::owner_ratings),
+        ("POST", "/estates/{estate}/owner-ratings") => post(crp::owner_ratings_post),
+        ("GET", "/api/credit/records") => get(api::credit::list_records),
+        ("POST", "/api/credit/records") => post(api::credit::create_record),
+        ("GET", "/api/credit/records/{credit_record}") => get(api::credit::get_record),
+        ("POST", "/api/credit/records/{credit_record}/objections") => post(api::credit::create_objection),
+        ("POST", "/api/credit/records/{credit_record}/decision") => post(api::credit::decide),
+        ("POST", "/api/credit/records/{credit_record}/rectification") => post(api::credit::rectify),
+        ("GET", "/api/enterprises/{enterprise}/credit") => get(api::credit::enterprise_file),
+        ("GET", "/api/enterprises/{enterprise}/credit/standing") => get(api::credit::standing),
+        ("GET", "/api/credit/scheme") => get(api::credit::scheme),
+        // credit: END
+        // credit-public: BEGIN
+        ("GET", "/public/credit") => get(crate::pages::credit_public::search),
+        ("GET", "/public/credit/lists") => get(crate::pages::credit_public::lists),
+        ("GET", "/public/credit/lists.xlsx") => get(crate::pages::credit_public::lists_xlsx),
+        ("GET", "/public/credit/lists.csv") => get(crate::pages::credit_public::lists_csv),
+        ("GET", "/public/credit/{enterprise}") => get(crate::pages::credit_public::enterprise),
+        ("GET", "/api/public/credit") => get(api::credit_public::search),
+        ("GET", "/api/public/credit/{enterprise}") => get(api::credit_public::credit_file),
+        // credit-public: END
         (m, p) => panic!("route {m} {p} has no handler"),
     }
 }

@@ -522,6 +522,10 @@ struct Ids {
     inspection_of_estate: std::collections::HashMap<&'static str, i64>,
     hazard_of_estate: std::collections::HashMap<&'static str, i64>,
     photo_of_estate: std::collections::HashMap<&'static str, i64>,
+    // credit: BEGIN — a credit record of each estate and its evidence (see [`credit_of_estates`]).
+    credit_record_of_estate: std::collections::HashMap<&'static str, i64>,
+    credit_file_of_estate: std::collections::HashMap<&'static str, i64>,
+    // credit: END
 }
 
 async fn ids(app: &TestApp) -> Ids {
@@ -544,6 +548,10 @@ async fn ids(app: &TestApp) -> Ids {
         inspection_of_estate: Default::default(),
         hazard_of_estate: Default::default(),
         photo_of_estate: Default::default(),
+        // credit: BEGIN
+        credit_record_of_estate: Default::default(),
+        credit_file_of_estate: Default::default(),
+        // credit: END
     }
 }
 
@@ -706,6 +714,10 @@ fn fill(path: &str, c: &RoleCase, ids: &Ids, variant: &str) -> String {
             "{inspection}" => ids.inspection_of_estate[c.foreign_estate].to_string(),
             "{hazard}" => ids.hazard_of_estate[c.foreign_estate].to_string(),
             "{photo}" => ids.photo_of_estate[c.foreign_estate].to_string(),
+            // credit: BEGIN
+            "{credit_record}" => ids.credit_record_of_estate[c.foreign_estate].to_string(),
+            "{credit_file}" => ids.credit_file_of_estate[c.foreign_estate].to_string(),
+            // credit: END
             "{template}" => "1".to_string(),
             "{seq}" => "1".to_string(),
             "{receipt}" => "0".repeat(64),
@@ -727,6 +739,11 @@ fn fill(path: &str, c: &RoleCase, ids: &Ids, variant: &str) -> String {
 
 /// Parameters that name an object the role must not reach.
 fn names_object(path: &str) -> bool {
+    // credit: BEGIN
+    if path.contains("{credit_record}") || path.contains("{credit_file}") {
+        return true;
+    }
+    // credit: END
     ["{estate}", "{house}", "{building}", "{contract}", "{owner}", "{enterprise}", "{user}", "{oid}", "{code}", "{vote}", "{fund_use}", "{case}", "{attachment}", "{meeting}", "{inspection}", "{hazard}", "{photo}"].iter().any(|p| path.contains(p))
 }
 
@@ -741,7 +758,11 @@ async fn isolation_every_route_every_role() {
     ids.fund_use_of_estate = fund_uses_of_estates(&app, &ids).await;
     cases_of_estates(&app, &mut ids).await;
     safety_of_estates(&app, &mut ids).await;
+    credit_of_estates(&app, &mut ids).await; // credit
     let public = ["/login", "/lang/{code}", "/static/{name}", "/api/openapi.json"];
+    // credit-public: BEGIN
+    let public: Vec<&str> = public.iter().copied().chain(["/public/credit", "/public/credit/lists", "/public/credit/lists.xlsx", "/public/credit/lists.csv", "/public/credit/{enterprise}", "/api/public/credit", "/api/public/credit/{enterprise}"]).collect();
+    // credit-public: END
     for case in cases() {
         let s = app.login(case.user).await;
         for (method, path) in wuye_web::routes::ROUTES {
@@ -2428,3 +2449,151 @@ async fn elevator_alerts_and_duties_on_the_pages() {
     let en = app.get_as(&aj, &format!("/estates/{ca}/elevators?lang=en")).await.text();
     assert!(en.contains("Certificate expires"), "translated");
 }
+
+// credit: BEGIN
+/// A pending credit record "of" each fixture estate with a PDF of evidence (as the system),
+/// for the routes naming `{credit_record}` and `{credit_file}`. Each is for an enterprise
+/// and in a region that the roles whose foreign estate it is cannot reach: 崇安 (安居,
+/// 640104), 满春园 and 庆安 (恒信, their estates), 兴隆 (恒信, no estate: 恒信's region
+/// 640106, so neither 安居 nor the 兴庆 regulator reaches it).
+async fn credit_of_estates(app: &TestApp, ids: &mut Ids) {
+    use wuye_store::credit as cr;
+    let sys = wuye_store::access::Access::system("test");
+    let db = &app.t.db;
+    let aj = ids.enterprise["宁夏安居物业服务有限公司"];
+    let hx = ids.enterprise["银川恒信物业服务有限公司"];
+    for (name, ent, with_estate) in [("崇安小区", aj, true), ("满春园小区", hx, true), ("庆安花园", hx, true), ("兴隆家园", hx, false)] {
+        let n = cr::NewRecord {
+            enterprise_id: ent,
+            item_code: "B01".into(),
+            points_tenths: 10,
+            source: "regulator".into(),
+            source_org: String::new(),
+            estate_id: with_estate.then(|| ids.estate[name]),
+            title: "测试信用记录".into(),
+            detail: String::new(),
+            occurred_on: fixture_today(),
+        };
+        let up = wuye_store::cases::Upload { file_name: "证据.pdf".into(), bytes: b"%PDF-1.4\n%test\n".to_vec() };
+        let id = cr::enter(db, &sys, &n, &[up], fixture_today()).await.unwrap();
+        ids.credit_record_of_estate.insert(name, id);
+        ids.credit_file_of_estate.insert(name, cr::files(db, &sys, id, fixture_today()).await.unwrap()[0].id);
+    }
+}
+
+/// A record entered through the page, the enterprise's objection through its page, the
+/// regulator's decision: the deduction is gone; a late objection and out-of-range points
+/// answer 422 naming the reason.
+#[tokio::test]
+async fn credit_record_objection_decision_through_pages() {
+    let app = TestApp::new().await;
+    let ids = ids(&app).await;
+    let hx = ids.enterprise["银川恒信物业服务有限公司"];
+    let admin = &app.admin;
+    let form = app.get_as(admin, "/credit/records/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text().contains("0.5–3.0 分"), "the item's range is shown");
+    let pdf: &[u8] = b"%PDF-1.4\n%test\n";
+    let fields = |pts: &'static str| vec![("uscc", "91640106MA76HXWY2F"), ("item_code", "B01"), ("points", pts), ("source", "regulator"), ("title", "未按合同清运垃圾"), ("occurred_on", "2026-11-20")];
+    let bad = app.multipart_as(admin, "/credit/records/new", &fields("3.1"), &[("evidence", "证据.pdf", "application/pdf", pdf)]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().contains("0.5–3.0 分之间，收到 3.1 分"), "{}", bad.text());
+    assert_eq!(app.count("credit_records").await, 0);
+    let r = app.multipart_as(admin, "/credit/records/new", &fields("2.0"), &[("evidence", "证据.pdf", "application/pdf", pdf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let id: i64 = wuye_store::on!(&app.t.db, p => wuye_store::sqlx::query_scalar("SELECT MAX(id) FROM credit_records").fetch_one(p).await).unwrap();
+    // 恒信's manager sees it on its credit file with the objection deadline, and objects.
+    let ent = app.login("ent_hx").await;
+    let file = app.get_as(&ent, &format!("/enterprises/{hx}/credit")).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(file.text().contains("可提出异议"));
+    let page = app.get_as(&ent, &format!("/credit/records/{id}")).await.text();
+    assert!(page.contains("提出异议") && page.contains("2026-12-11"), "entered on Sunday 2026-11-29: the 10th working day after is 2026-12-11");
+    let o = app.multipart_as(&ent, &format!("/credit/records/{id}/objection"), &[("reason", "已按合同清运，附照片")], &[]).await;
+    assert_eq!(o.status, StatusCode::SEE_OTHER, "{}", o.text());
+    let state: String = wuye_store::on!(&app.t.db, p => wuye_store::sqlx::query_scalar("SELECT state FROM credit_records WHERE id = $1").bind(id).fetch_one(p).await).unwrap();
+    assert_eq!(state, "objected");
+    // The enterprise may not decide; the administrator accepts the objection.
+    assert_eq!(app.post_as(&ent, &format!("/credit/records/{id}/decision"), &[("decision", "accept")]).await.status, StatusCode::FORBIDDEN);
+    let d = app.post_as(admin, &format!("/credit/records/{id}/decision"), &[("decision", "accept"), ("note", "异议成立")]).await;
+    assert_eq!(d.status, StatusCode::SEE_OTHER, "{}", d.text());
+    let state: String = wuye_store::on!(&app.t.db, p => wuye_store::sqlx::query_scalar("SELECT state FROM credit_records WHERE id = $1").bind(id).fetch_one(p).await).unwrap();
+    assert_eq!(state, "revoked");
+    let st = wuye_store::credit::standing(&app.t.db, hx, chrono::NaiveDate::from_ymd_opt(2027, 1, 4).unwrap()).await.unwrap();
+    assert_eq!((st.score_tenths, st.grade.as_str()), (None, "missing"), "恒信 operates but is not registered");
+    // A second objection is refused: the record is no longer pending.
+    let again = app.multipart_as(&ent, &format!("/credit/records/{id}/objection"), &[("reason", "再次")], &[]).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The ledger export of the filtered rows.
+    let x = app.get_as(admin, "/credit/export.csv?state=revoked").await;
+    assert_eq!(x.status, StatusCode::OK);
+    assert!(x.text().contains("未按合同清运垃圾"));
+}
+// credit: END
+// credit-public: BEGIN
+/// The public credit pages answer logged out: the credit file shows the grade, an effective
+/// record and the history chart, never a pending record; the look-up, the lists and their
+/// export, and the public API work without a session; the login page links to the look-up;
+/// a regulator's dashboard has the credit table and its export.
+#[tokio::test]
+async fn public_credit_logged_out() {
+    let app = TestApp::new().await;
+    let ids = ids(&app).await;
+    let db = &app.t.db;
+    let anju = ids.enterprise["宁夏安居物业服务有限公司"];
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    wuye_store::on!(db, p => wuye_store::sqlx::query("INSERT INTO credit_scores (enterprise_id, scheme_code, score_tenths, bonus_tenths, deduction_tenths, grade, black_listed, barred, region_code, computed_on, computed_at)
+        VALUES ($1, 'yantai_2022', 875, 75, 0, 'AAA', 0, 0, '640104000000', $2, '2026-11-29T00:00:00Z')").bind(anju).bind(d("2026-11-29")).execute(p).await.map(|_| ())).unwrap();
+    for (on_date, score, grade) in [("2026-03-01", 800, "AA"), ("2026-11-19", 875, "AAA")] {
+        wuye_store::on!(db, p => wuye_store::sqlx::query("INSERT INTO credit_score_history (enterprise_id, on_date, score_tenths, grade) VALUES ($1, $2, $3, $4)")
+            .bind(anju).bind(d(on_date)).bind(score as i64).bind(grade).execute(p).await.map(|_| ())).unwrap();
+    }
+    for (title, state, effective_on) in [("获评市级物业服务示范项目", "effective", Some("2026-11-19")), ("待确认的不良记录标题", "pending", None), ("异议中的不良记录标题", "objected", None)] {
+        let kind = if state == "effective" { "good" } else { "bad" };
+        wuye_store::on!(db, p => wuye_store::sqlx::query("INSERT INTO credit_records (enterprise_id, kind, item_code, scheme_code, points_tenths, serious, source, source_org, region_code, title, detail,
+                occurred_on, entered_on, entered_by, entered_by_name, objection_until, state, effective_on, valid_until, created_at)
+            VALUES ($1, $2, 'G1', 'yantai_2022', 75, 0, 'regulator', '银川市住房和城乡建设局', '640104000000', $3, '', $4, $4, 1, '录入员王五', $4, $5, $6, NULL, '2026-11-01T00:00:00Z')")
+            .bind(anju).bind(kind).bind(title).bind(d("2026-11-05")).bind(state).bind(effective_on.map(d)).execute(p).await.map(|_| ())).unwrap();
+    }
+    let get = |path: String| app.raw(Request::get(path).body(Body::empty()).unwrap());
+    let r = get(format!("/public/credit/{anju}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let page = r.text();
+    assert!(page.contains("宁夏安居物业服务有限公司") && page.contains("91640104MA76ANJU1T"));
+    assert!(page.contains("<strong class=\"grade\">AAA</strong>") && page.contains("87.5"), "grade and score");
+    assert!(page.contains("获评市级物业服务示范项目"), "the effective record");
+    assert!(!page.contains("待确认的不良记录标题") && !page.contains("异议中的不良记录标题"), "nothing pending or objected");
+    assert!(!page.contains("录入员王五"), "nothing personal");
+    assert!(page.contains("<svg") && page.contains("score-history") && page.contains("2026-11-19 · 87.5 · AAA"), "the history chart");
+    assert!(page.contains("列入红榜"));
+    assert_eq!(get("/public/credit/999999".into()).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(get("/public/credit/abc".into()).await.status, StatusCode::NOT_FOUND);
+    // The look-up by USCC, logged out.
+    let r = get("/public/credit?q=91640104MA76ANJU1T".into()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text().contains(&format!("/public/credit/{anju}")) && !r.text().contains("银川恒信物业服务有限公司"));
+    // The red list of 银川市 has it, that of 石嘴山市 not; the export too.
+    assert!(get("/public/credit/lists?region=6401&list=red".into()).await.text().contains("宁夏安居物业服务有限公司"));
+    assert!(!get("/public/credit/lists?region=6402&list=red".into()).await.text().contains("宁夏安居物业服务有限公司"));
+    assert!(!get("/public/credit/lists?region=6401&list=black".into()).await.text().contains("宁夏安居物业服务有限公司"));
+    let csv = get("/public/credit/lists.csv?region=64&list=red".into()).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.text().contains("宁夏安居物业服务有限公司,91640104MA76ANJU1T,640104000000,AAA,87.5"), "{}", csv.text());
+    assert_eq!(get("/public/credit/lists.xlsx?region=64&list=black".into()).await.status, StatusCode::OK);
+    // The API, logged out.
+    let v = get("/api/public/credit?q=91640104MA76ANJU1T".into()).await.json();
+    assert_eq!((v["total"].as_i64(), v["items"][0]["grade"].as_str(), v["items"][0]["score_tenths"].as_i64()), (Some(1), Some("AAA"), Some(875)));
+    let v = get(format!("/api/public/credit/{anju}")).await.json();
+    assert_eq!(v["records"].as_array().unwrap().len(), 1);
+    assert_eq!(v["records"][0]["title"], "获评市级物业服务示范项目");
+    assert_eq!(v["history"].as_array().unwrap().len(), 2);
+    // The login page links to the look-up.
+    assert!(get("/login".into()).await.text().contains("href=\"/public/credit\""));
+    // A county regulator's dashboard: the credit table and its export.
+    let reg = app.login("reg_xq").await;
+    let dash = app.get_as(&reg, "/").await.text();
+    assert!(dash.contains("物业服务企业信用") && dash.contains("month-pairs"), "credit table and monthly chart");
+    let csv = app.get_as(&reg, "/export/credit-figures.csv?region=640104").await.text();
+    assert!(csv.contains("信用登记企业"), "{csv}");
+}
+// credit-public: END

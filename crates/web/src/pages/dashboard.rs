@@ -302,6 +302,10 @@ pub struct DashboardPage {
     pub case_tables: Option<CaseTables>,
     /// The safety table, categories and worst estates (roles that view the dashboard and safety).
     pub safety_tables: Option<SafetyTables>,
+    // credit-public: BEGIN
+    /// The credit table, monthly records chart and black list (roles that view the dashboard).
+    pub credit_tables: Option<CreditTables>,
+    // credit-public: END
     pub show_estates: bool,
     pub estates: Vec<Estate>,
 }
@@ -401,6 +405,14 @@ pub async fn page(State(state): State<AppState>, UiLang(lang): UiLang, u: User, 
     } else {
         None
     };
+    // credit-public: BEGIN
+    let credit_tables = if may_see_credit(u.access()) {
+        let f = wuye_store::credit::public::credit_stats(&state.db, u.access(), &region.code, today).await?;
+        Some(CreditTables::new(&f, lang))
+    } else {
+        None
+    };
+    // credit-public: END
     let has_children = !s.children.is_empty();
     let show_estates = region.level == "community" || region.level == "street";
     let estates = if show_estates {
@@ -428,6 +440,7 @@ pub async fn page(State(state): State<AppState>, UiLang(lang): UiLang, u: User, 
         fund_rows,
         case_tables,
         safety_tables,
+        credit_tables, // credit-public
         show_estates,
         estates,
         region,
@@ -587,6 +600,82 @@ pub async fn export_safety(State(state): State<AppState>, u: User, axum::extract
     let name = format!("安全隐患与周期性工作-{}-{}", region.name, today);
     file_response(&file, &name, "安全", &headers, rows)
 }
+
+// credit-public: BEGIN
+/// One row of the credit table: counts grouped.
+pub struct CreditRow {
+    pub name: String,
+    pub href: String,
+    pub muted: bool,
+    /// registered, rated, AAAA, AAA, AA, A, B, C, black, missing, unrated, good, bad, pending.
+    pub cells: [String; 14],
+    pub black: i64,
+    /// The region's black list on the public page.
+    pub black_href: String,
+}
+
+impl CreditRow {
+    fn new(name: String, href: String, code: &str, f: &wuye_store::credit::public::CreditFigures) -> CreditRow {
+        CreditRow {
+            name,
+            href,
+            muted: *f == Default::default(),
+            cells: [f.registered, f.rated, f.aaaa, f.aaa, f.aa, f.a, f.b, f.c, f.black, f.missing, f.unrated, f.good_records, f.bad_records, f.pending_records].map(fmt::int),
+            black: f.black,
+            black_href: format!("/public/credit/lists?region={code}&list=black"),
+        }
+    }
+}
+
+/// The credit table and, for the region in focus, the monthly records chart and its
+/// black-listed enterprises.
+pub struct CreditTables {
+    pub rows: Vec<CreditRow>,
+    pub total: CreditRow,
+    /// Whether a 4-band scheme's AAAA appears (else the column is left out).
+    pub show_aaaa: bool,
+    pub chart: String,
+    /// Black-listed: id, name, USCC, grade label, reason.
+    pub black_list: Vec<(i64, String, String, String, String)>,
+}
+
+impl CreditTables {
+    fn new(s: &wuye_store::credit::public::CreditStats, lang: crate::i18n::Lang) -> CreditTables {
+        let months: Vec<crate::chart::MonthPair> = s.months.iter().map(|m| crate::chart::MonthPair { label: m.month[2..].to_string(), first: m.good, second: m.bad }).collect();
+        CreditTables {
+            rows: s.children.iter().map(|ch| CreditRow::new(ch.name.clone(), format!("/?region={}", ch.code), &ch.code, &ch.figures)).collect(),
+            total: CreditRow::new(lang.t("合计").to_string(), String::new(), &s.region.code, &s.total),
+            show_aaaa: s.total.aaaa > 0,
+            chart: crate::chart::month_pairs(&months, lang.t("良好行为"), lang.t("不良行为"), lang.t("信用记录（按月）")),
+            black_list: s.black_list.iter().map(|e| (e.id, e.name.clone(), e.uscc.clone(), e.grade_label(), e.reason.clone().unwrap_or_default())).collect(),
+        }
+    }
+}
+
+/// Whether the caller sees the credit figures (dashboard and credit).
+pub fn may_see_credit(a: &wuye_store::access::Access) -> bool {
+    use wuye_domain::account::{Action, Resource};
+    [Resource::Dashboard, Resource::Credit].into_iter().all(|r| a.can(Action::View, r))
+}
+
+/// The credit table of a region's children as xlsx or csv (same figures as the page).
+pub async fn export_credit(State(state): State<AppState>, u: User, axum::extract::Path(file): axum::extract::Path<String>, Query(q): Query<DashQuery>) -> Result<Response, PageError> {
+    let today = state.today();
+    let region = focus_region(&state, u.access(), q.region.as_deref()).await?;
+    let s = wuye_store::credit::public::credit_stats(&state.db, u.access(), &region.code, today).await?;
+    let headers = ["区划代码", "区域", "信用登记企业", "有信用档案企业", "AAAA", "AAA", "AA", "A", "B", "C", "黑名单", "缺失", "未评级", "良好行为记录", "不良行为记录", "待生效记录"];
+    use wuye_ledger::Out;
+    let row = |code: &str, name: &str, f: &wuye_store::credit::public::CreditFigures| -> Vec<Out> {
+        let mut r = vec![Out::from(code), Out::from(name)];
+        r.extend([f.registered, f.rated, f.aaaa, f.aaa, f.aa, f.a, f.b, f.c, f.black, f.missing, f.unrated, f.good_records, f.bad_records, f.pending_records].map(Out::Int));
+        r
+    };
+    let mut rows: Vec<Vec<Out>> = s.children.iter().map(|c| row(&c.code, &c.name, &c.figures)).collect();
+    rows.push(row(&region.code, &format!("{} 合计", region.name), &s.total));
+    let name = format!("信用评价-{}-{}", region.name, today);
+    file_response(&file, &name, "信用评价", &headers, rows)
+}
+// credit-public: END
 
 /// Answers `xxx.xlsx` or `xxx.csv` with the rows, as an attachment named `name`.
 pub fn file_response(file: &str, name: &str, sheet: &str, headers: &[&str], rows: Vec<Vec<wuye_ledger::Out>>) -> Result<Response, PageError> {

@@ -10,6 +10,12 @@ pub mod fund;
 pub mod assembly;
 pub mod cases;
 pub mod safety;
+// credit: BEGIN
+pub mod credit;
+// credit: END
+// credit-public: BEGIN
+pub mod credit_public;
+// credit-public: END
 
 use crate::ctx::PageCtx;
 use crate::error::PageError;

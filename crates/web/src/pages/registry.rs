@@ -985,6 +985,11 @@ pub async fn export(State(state): State<AppState>, u: User, Path(file): Path<Str
     if stem == "safety-figures" {
         return super::dashboard::export_safety(State(state), u, Path(file), Query(super::dashboard::DashQuery { region: q.list.region.clone(), basis: None })).await;
     }
+    // credit-public: BEGIN
+    if stem == "credit-figures" {
+        return super::dashboard::export_credit(State(state), u, Path(file), Query(super::dashboard::DashQuery { region: q.list.region.clone(), basis: None })).await;
+    }
+    // credit-public: END
     if stem == "assembly-fund" {
         return super::dashboard::export_assembly_fund(State(state), u, Path(file), Query(super::dashboard::DashQuery { region: q.list.region.clone(), basis: None })).await;
     }
