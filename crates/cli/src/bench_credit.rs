@@ -72,7 +72,7 @@ pub(crate) async fn bench_credit(data_dir: &Path, n: u64, backend: Option<BenchB
             for chunk in idx.chunks(batch_rows(8)) {
                 let mut q = sqlx::query(dynamic(multi_insert_for(db.backend(), cols, 8, chunk.len())));
                 for i in chunk {
-                    q = q.bind(format!("基准物业{i}")).bind(format!("91640000BENCH{i:05}")).bind("法人").bind(&counties[*i as usize % counties.len()]).bind("").bind("").bind(&at).bind(&at);
+                    q = q.bind(format!("基准物业{i}")).bind(format!("91640000BENCH{i:05}")).bind("法人").bind(&counties[*i as usize % counties.len()]).bind("").bind("").bind(chrono::Utc::now()).bind(chrono::Utc::now());
                 }
                 q.execute(&mut *tx).await?;
             }
