@@ -104,6 +104,19 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 8)]
         connections: usize,
     },
+    // credit: BEGIN
+    /// Credit: `recompute_all` over N records (~3,000 enterprises) against the raw
+    /// aggregate of the same run; prints both times and the ratio raw/recompute (target ≥ 0.5).
+    Credit {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+        #[arg(long, value_enum)]
+        backend: Option<BenchBackend>,
+        /// Timed runs (after one warm-up run).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    // credit: END
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -121,6 +134,9 @@ pub async fn run(cmd: BenchCmd, data_dir: &Path) -> Result<()> {
         BenchCmd::Cases { cases, backend, runs } => crate::bench_cases::bench_cases(data_dir, cases, backend, runs).await,
         BenchCmd::Safety { rows, backend, runs } => crate::bench_safety::bench_safety(data_dir, rows, backend, runs).await,
         BenchCmd::Auth { houses, backend, seed, seconds, connections } => crate::bench_auth::bench_auth(data_dir, houses, backend, seed, seconds, connections).await,
+        // credit: BEGIN
+        BenchCmd::Credit { rows, backend, runs } => crate::bench_credit::bench_credit(data_dir, rows, backend, runs).await,
+        // credit: END
     }
 }
 

@@ -8,6 +8,9 @@ mod bench_assembly;
 mod bench_cases;
 mod bench_fund;
 mod bench_safety;
+// credit: BEGIN
+mod bench_credit;
+// credit: END
 mod config;
 
 /// mimalloc instead of the system allocator: a large import keeps millions of small
@@ -301,6 +304,14 @@ fn spawn_escalation(state: wuye_web::AppState) {
                 Ok(n) => tracing::info!(%day, escalated = n, "hazards escalated"),
                 Err(e) => tracing::error!(%day, error = %e, "hazard escalation failed"),
             }
+            // credit: BEGIN
+            // Pending credit records whose objection window ended become effective; scores
+            // follow (records expire, rectifications take effect).
+            match wuye_store::credit::recompute_all(&state.db, day).await {
+                Ok(n) => tracing::debug!(%day, scores = n, "credit scores recomputed"),
+                Err(e) => tracing::error!(%day, error = %e, "credit recompute failed"),
+            }
+            // credit: END
         }
     });
 }
@@ -374,6 +385,12 @@ async fn run(cli: Cli) -> Result<()> {
                 if r.elevators > 0 {
                     eprintln!("{r}");
                 }
+                // credit: BEGIN
+                let r = wuye_store::credit::demo::write_demo(&db, today()).await?;
+                if r.registered > 0 {
+                    eprintln!("{r}");
+                }
+                // credit: END
             }
             // safety: inspections — the built-in checklists.
             wuye_store::safety::inspections::ensure_templates(&db).await?;
@@ -470,6 +487,7 @@ async fn run(cli: Cli) -> Result<()> {
             // safety: inspections
             println!("{}", wuye_store::safety::inspections::write_demo(&db, today()).await?);
             println!("{}", wuye_store::safety::duties::write_demo(&db, today()).await?); // safety: duties
+            println!("{}", wuye_store::credit::demo::write_demo(&db, today()).await?); // credit: demo
         }
         Cmd::Bench { which } => bench::run(which, &cli.data_dir).await?,
         Cmd::Cases { cmd } => {
