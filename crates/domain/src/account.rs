@@ -241,6 +241,14 @@ pub enum Resource {
     /// the responsible enterprise rectifies, the street office or regulator re-inspects)
     /// and, for regulators, edits checklist templates and regional settings.
     Safety,
+    // tender: BEGIN
+    /// Tendering of property services (rules.md §5.6): `View` and `Export` read the tenders
+    /// the scope reaches (an enterprise: those open to it, and only its own bids' prices
+    /// before the award); `Create` drafts a tender (regulator, committee for a regular
+    /// tender, admin) or, for an enterprise manager, makes a bid; `Edit` runs a tender's
+    /// steps and keeps the expert pool (the store checks the caller organises the tender).
+    Tender,
+    // tender: END
 }
 
 /// What is done.
@@ -259,6 +267,17 @@ pub enum Action {
 pub fn allows(role: Role, action: Action, res: Resource) -> bool {
     use Action::*;
     use Resource::*;
+    // tender: BEGIN
+    if res == Tender {
+        return match role {
+            Role::Admin | Role::Regulator | Role::Committee => true,
+            Role::Street => matches!(action, View | Export),
+            Role::EnterpriseManager => matches!(action, View | Create),
+            Role::EnterpriseStaff => action == View,
+            _ => false,
+        };
+    }
+    // tender: END
     match role {
         Role::Admin => true,
         Role::Regulator => match res {
@@ -275,6 +294,9 @@ pub fn allows(role: Role, action: Action, res: Resource) -> bool {
             Enterprise | Contract => matches!(action, View | Export),
             Import => matches!(action, View | Create),
             User | Audit => false,
+            // tender: BEGIN
+            Tender => false, // decided above
+            // tender: END
         },
         Role::Department => matches!((res, action), (Dashboard | Estate | Enterprise, View) | (Case, View | Edit | Export) | (Safety, View | Export)),
         Role::EnterpriseManager | Role::EnterpriseStaff => match res {
@@ -286,6 +308,9 @@ pub fn allows(role: Role, action: Action, res: Resource) -> bool {
             Case => matches!(action, View | Create),
             Safety => true,
             Dashboard | User | Audit | Vote => false,
+            // tender: BEGIN
+            Tender => false, // decided above
+            // tender: END
         },
         Role::Committee => match res {
             Estate | House | Owner | Enterprise | Contract => matches!(action, View | Export),

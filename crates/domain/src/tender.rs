@@ -274,6 +274,8 @@ pub fn fmt_tenths(t: i64) -> String {
 /// and is configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreditMapping {
+    /// `[grade code, points tenths]` pairs.
+    #[schema(value_type = Vec<Object>)]
     pub grades: Vec<(String, i64)>,
     pub otherwise_tenths: i64,
 }

@@ -27,6 +27,9 @@ pub mod assembly;
 pub mod cases;
 pub mod fund;
 pub mod safety;
+// tender: BEGIN
+pub mod tender;
+// tender: END
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -818,6 +821,10 @@ pub fn field_error(e: wuye_store::StoreError, field_of: fn(&str) -> &'static str
         safety::inspections::list_templates, safety::inspections::get_template, safety::inspections::create_template,
         safety::inspections::list_inspections, safety::inspections::get_inspection, safety::inspections::create_inspection,
         safety::inspections::list_hazards, safety::inspections::get_hazard, safety::inspections::take_hazard_step,
+        // tender: BEGIN
+        tender::list_tenders, tender::create_tender, tender::get_tender, tender::invite, tender::publish, tender::submit_bid, tender::close,
+        tender::draw_panel, tender::record_scores, tender::evaluate, tender::award, tender::file, tender::list_experts, tender::add_expert,
+        // tender: END
     ),
     components(schemas(CellError)),
     tags((name = "regions", description = "行政区划 and coverage figures"), (name = "registry", description = "小区、房屋、业主、企业、合同"), (name = "import", description = "台账导入"), (name = "assembly", description = "业主大会表决（民法典第二百七十八条）"), (name = "fund", description = "住宅专项维修资金（《住宅专项维修资金管理办法》）"), (name = "cases", description = "联席会议事项、执法移交与纠纷调解（一个案件引擎；期限按工作日）"), (name = "safety", description = "安全：检查表、检查、隐患整改（期限按工作日）、周期性工作、电梯、电动自行车、应急预案与演练"))

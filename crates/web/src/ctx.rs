@@ -130,6 +130,9 @@ impl PageCtx {
             "fund" => Resource::Fund,
             "case" => Resource::Case,
             "safety" => Resource::Safety, // safety: duties
+            // tender: BEGIN
+            "tender" => Resource::Tender,
+            // tender: END
             _ => return false,
         };
         wuye_domain::account::allows(role, action, res)

@@ -10,6 +10,9 @@ pub mod fund;
 pub mod assembly;
 pub mod cases;
 pub mod safety;
+// tender: BEGIN
+pub mod tender;
+// tender: END
 
 use crate::ctx::PageCtx;
 use crate::error::PageError;
