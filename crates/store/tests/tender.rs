@@ -10,7 +10,7 @@ use wuye_domain::tender::{self as rules, Criterion, PoolExpert, TenderKind, Tend
 use wuye_store::access::Access;
 use wuye_store::tender::{self as td, AwardInput, NewBid, NewExpert, NewTender, PanelInput, ScoreInput};
 use wuye_store::testing::{FIXTURE_PASSWORD, TestDb, count, load_fixture};
-use wuye_store::{Db, StoreError, on};
+use wuye_store::{Db, StoreError, on, sqlx};
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
