@@ -338,3 +338,23 @@ async fn filing_day_15_in_time_day_16_late_and_same_seed_same_draw() {
     assert_eq!((k.as_str(), f.held, f.awarded, f.failed, f.filed_late, f.avg_bids_tenths()), ("640104001", 2, 2, 0, 1, 30));
     let _ = (w.jy, &w.m_hx);
 }
+
+/// The demo: 24 experts, four tenders — one filed, one in bidding, one awarded with its
+/// filing late, one failed — and the two awards' contracts; a second run writes nothing.
+#[tokio::test]
+async fn demo_tenders() {
+    let t = TestDb::new().await;
+    let db = &t.db;
+    let today = d("2026-11-29");
+    wuye_store::demo::generate(db, 2000, 7, today, &wuye_store::import::Quiet).await.unwrap();
+    let contracts = count(db, "service_contracts").await;
+    let r = td::write_demo(db, today).await.unwrap();
+    assert_eq!((r.experts, r.tenders, r.contracts), (24, 4, 2), "{r}");
+    assert_eq!(count(db, "tender_experts").await, 24);
+    assert_eq!(count(db, "service_contracts").await, contracts + 2);
+    let list = td::list_tenders(db, &sys(), &Default::default(), today).await.unwrap();
+    let mut states: Vec<(String, bool)> = list.iter().map(|t| (t.state.clone(), t.filing_late(today))).collect();
+    states.sort();
+    assert_eq!(states, vec![("awarded".to_string(), true), ("failed".to_string(), false), ("filed".to_string(), false), ("published".to_string(), false)]);
+    assert_eq!(td::write_demo(db, today).await.unwrap().tenders, 0);
+}

@@ -2527,6 +2527,10 @@ async fn tender_end_to_end_through_the_pages() {
     let r = app.post_as(&reg, &format!("/tenders/{id}/panel"), &[("size", "4"), ("experts", "4"), ("seed", "42")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains("评标委员会：成员至少 5 人，实为 4 人"));
+    // The API names the field.
+    let r = app.json_as(&reg, "POST", &format!("/api/tenders/{id}/panel"), serde_json::json!({"size": 6, "experts": 6})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["errors"][0]["field"], "size", "{}", r.text());
     let r = app.post_as(&reg, &format!("/tenders/{id}/panel"), &[("size", "5"), ("experts", "4"), ("representatives", "建设单位代表"), ("seed", "42")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let sys = wuye_store::access::Access::system("test");

@@ -294,6 +294,10 @@ impl TenderPage {
     pub fn is(&self, s: &str) -> bool {
         self.t.state == s
     }
+    /// Whether bid `id` won.
+    pub fn won(&self, id: &i64) -> bool {
+        self.t.awarded_bid_id == Some(*id)
+    }
     /// Credit points of a grade under this tender's mapping, as text.
     pub fn credit_points(&self, grade: &str) -> String {
         fmt_tenths(self.f.credit_mapping.points(grade))
