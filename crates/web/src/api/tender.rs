@@ -90,6 +90,7 @@ pub struct InviteBody {
 #[utoipa::path(post, path = "/api/tenders/{tender}/invitations", tag = "tender", params(("tender" = i64, Path)), request_body = InviteBody,
     responses((status = 204), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn invite(State(s): State<AppState>, u: User, Path(id): Path<i64>, body: Bytes) -> ApiResult<StatusCode> {
+    td::get_tender(&s.db, u.access(), id).await.map_err(api_error)?;
     let b: InviteBody = parse_json(&body)?;
     td::invite(&s.db, u.access(), id, &b.enterprise_ids, s.today()).await.map_err(api_error)?;
     Ok(StatusCode::NO_CONTENT)
@@ -108,6 +109,7 @@ pub async fn publish(State(s): State<AppState>, u: User, Path(id): Path<i64>) ->
 #[utoipa::path(post, path = "/api/tenders/{tender}/bids", tag = "tender", params(("tender" = i64, Path)), request_body = NewBid,
     responses((status = 201, body = Created), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn submit_bid(State(s): State<AppState>, u: User, Path(id): Path<i64>, body: Bytes) -> ApiResult<Response> {
+    td::get_tender(&s.db, u.access(), id).await.map_err(api_error)?;
     let b: NewBid = parse_json(&body)?;
     Ok(created(td::submit_bid(&s.db, u.access(), id, &b, s.today()).await.map_err(api_error)?))
 }
@@ -136,6 +138,7 @@ pub struct SeedBody {
 #[utoipa::path(post, path = "/api/tenders/{tender}/panel", tag = "tender", params(("tender" = i64, Path)), request_body = PanelInput,
     responses((status = 200, body = SeedBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn draw_panel(State(s): State<AppState>, u: User, Path(id): Path<i64>, body: Bytes) -> ApiResult<Json<SeedBody>> {
+    td::get_tender(&s.db, u.access(), id).await.map_err(api_error)?;
     let p: PanelInput = parse_json(&body)?;
     let seed = td::draw_panel(&s.db, u.access(), id, &p).await.map_err(api_error)?;
     Ok(Json(SeedBody { seed: seed.to_string() }))
@@ -152,6 +155,7 @@ pub struct ScoresBody {
 #[utoipa::path(post, path = "/api/tenders/{tender}/scores", tag = "tender", params(("tender" = i64, Path)), request_body = ScoresBody,
     responses((status = 204), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn record_scores(State(s): State<AppState>, u: User, Path(id): Path<i64>, body: Bytes) -> ApiResult<StatusCode> {
+    td::get_tender(&s.db, u.access(), id).await.map_err(api_error)?;
     let b: ScoresBody = parse_json(&body)?;
     td::record_scores(&s.db, u.access(), id, b.member_id, &b.scores).await.map_err(api_error)?;
     Ok(StatusCode::NO_CONTENT)
@@ -176,6 +180,7 @@ pub async fn evaluate(State(s): State<AppState>, u: User, Path(id): Path<i64>) -
 #[utoipa::path(post, path = "/api/tenders/{tender}/award", tag = "tender", params(("tender" = i64, Path)), request_body = AwardInput,
     responses((status = 201, body = Created), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn award(State(s): State<AppState>, u: User, Path(id): Path<i64>, body: Bytes) -> ApiResult<Response> {
+    td::get_tender(&s.db, u.access(), id).await.map_err(api_error)?;
     let a: AwardInput = parse_json(&body)?;
     Ok(created(td::award(&s.db, u.access(), id, &a, s.today()).await.map_err(api_error)?))
 }
@@ -198,6 +203,7 @@ pub struct FilingResult {
 #[utoipa::path(post, path = "/api/tenders/{tender}/filing", tag = "tender", params(("tender" = i64, Path)), request_body = FilingBody,
     responses((status = 200, body = FilingResult), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn file(State(s): State<AppState>, u: User, Path(id): Path<i64>, body: Bytes) -> ApiResult<Json<FilingResult>> {
+    td::get_tender(&s.db, u.access(), id).await.map_err(api_error)?;
     let b: FilingBody = parse_json(&body)?;
     let late = td::file(&s.db, u.access(), id, b.filed_on, &b.filing_ref, s.today()).await.map_err(api_error)?;
     Ok(Json(FilingResult { late }))
