@@ -905,7 +905,8 @@ impl std::fmt::Display for DemoReport {
     }
 }
 
-/// Demo tendering around the showcase estate's county (once; nothing when tenders exist):
+/// Demo tendering around the showcase estate's county (its estates first, then others; once;
+/// nothing when tenders exist):
 /// a pool of 24 experts (20 of the county, 4 of the province; one employed by an
 /// enterprise); one tender run end to end (awarded, filed, contract created), one in
 /// bidding, one awarded with its filing late (flagged), one failed (2 bids). Enterprises
@@ -920,7 +921,7 @@ pub async fn write_demo(db: &Db, today: NaiveDate) -> Result<DemoReport> {
     let sys = Access::system("demo");
     let Some((showcase, _, code)) = crate::demo::showcase_estate(db, today).await? else { return Ok(r) };
     let county: String = code.chars().take(6).collect();
-    let estates: Vec<i64> = on!(db, p => sqlx::query_scalar("SELECT id FROM estates WHERE region_code LIKE $1 AND id <> $2 ORDER BY id LIMIT 4").bind(format!("{county}%")).bind(showcase).fetch_all(p).await)?;
+    let estates: Vec<i64> = on!(db, p => sqlx::query_scalar("SELECT id FROM estates WHERE id <> $2 ORDER BY CASE WHEN region_code LIKE $1 THEN 0 ELSE 1 END, id LIMIT 4").bind(format!("{county}%")).bind(showcase).fetch_all(p).await)?;
     let firms: Vec<(i64, String)> = on!(db, p => sqlx::query_as("SELECT id, name FROM enterprises ORDER BY id LIMIT 12").fetch_all(p).await)?;
     if estates.len() < 4 || firms.len() < 4 {
         return Ok(r);
