@@ -391,6 +391,12 @@ async fn run(cli: Cli) -> Result<()> {
                     eprintln!("{r}");
                 }
                 // credit: END
+                // tender: BEGIN
+                let r = wuye_store::tender::write_demo(&db, today()).await?;
+                if r.tenders > 0 {
+                    eprintln!("{r}");
+                }
+                // tender: END
             }
             // safety: inspections — the built-in checklists.
             wuye_store::safety::inspections::ensure_templates(&db).await?;
@@ -488,6 +494,9 @@ async fn run(cli: Cli) -> Result<()> {
             println!("{}", wuye_store::safety::inspections::write_demo(&db, today()).await?);
             println!("{}", wuye_store::safety::duties::write_demo(&db, today()).await?); // safety: duties
             println!("{}", wuye_store::credit::demo::write_demo(&db, today()).await?); // credit: demo
+            // tender: BEGIN
+            println!("{}", wuye_store::tender::write_demo(&db, today()).await?);
+            // tender: END
         }
         Cmd::Bench { which } => bench::run(which, &cli.data_dir).await?,
         Cmd::Cases { cmd } => {

@@ -250,6 +250,14 @@ pub enum Resource {
     /// `Export` the credit ledger.
     Credit,
     // credit: END
+    // tender: BEGIN
+    /// Tendering of property services (rules.md §5.6): `View` and `Export` read the tenders
+    /// the scope reaches (an enterprise: those open to it, and only its own bids' prices
+    /// before the award); `Create` drafts a tender (regulator, committee for a regular
+    /// tender, admin) or, for an enterprise manager, makes a bid; `Edit` runs a tender's
+    /// steps and keeps the expert pool (the store checks the caller organises the tender).
+    Tender,
+    // tender: END
 }
 
 /// What is done.
@@ -268,6 +276,17 @@ pub enum Action {
 pub fn allows(role: Role, action: Action, res: Resource) -> bool {
     use Action::*;
     use Resource::*;
+    // tender: BEGIN
+    if res == Tender {
+        return match role {
+            Role::Admin | Role::Regulator | Role::Committee => true,
+            Role::Street => matches!(action, View | Export),
+            Role::EnterpriseManager => matches!(action, View | Create),
+            Role::EnterpriseStaff => action == View,
+            _ => false,
+        };
+    }
+    // tender: END
     match role {
         Role::Admin => true,
         Role::Regulator => match res {
@@ -287,6 +306,9 @@ pub fn allows(role: Role, action: Action, res: Resource) -> bool {
             // credit: BEGIN
             Credit => matches!(action, View | Create | Export),
             // credit: END
+            // tender: BEGIN
+            Tender => false, // decided above
+            // tender: END
         },
         // credit: BEGIN
         Role::Department if res == Credit => action == View,
@@ -306,6 +328,9 @@ pub fn allows(role: Role, action: Action, res: Resource) -> bool {
             // credit: BEGIN
             Credit => action == View || (role == Role::EnterpriseManager && action == Create),
             // credit: END
+            // tender: BEGIN
+            Tender => false, // decided above
+            // tender: END
         },
         Role::Committee => match res {
             Estate | House | Owner | Enterprise | Contract => matches!(action, View | Export),

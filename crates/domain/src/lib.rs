@@ -18,3 +18,6 @@ pub mod registry;
 pub mod safety;
 pub mod synth;
 pub mod units;
+// tender: BEGIN
+pub mod tender;
+// tender: END

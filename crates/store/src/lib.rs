@@ -21,6 +21,9 @@ pub mod registry;
 pub mod safety;
 pub mod stats;
 pub mod testing;
+// tender: BEGIN
+pub mod tender;
+// tender: END
 
 pub use db::{Backend, Db, StoreError, Target};
 pub use sqlx;

@@ -1117,6 +1117,25 @@ async fn check_contract_refs(db: &Db, a: &Access, c: &ContractInput, today: Naiv
     Ok(())
 }
 
+/// Inserts service contract `$c` (a validated [`ContractInput`]) in transaction `$tx` and
+/// records it in the audit trail; evaluates to its id. Returns a `Conflict` from the
+/// enclosing function when the estate, enterprise and start date are already registered.
+/// Used by [`create_contract`] and by a tender's award ([`crate::tender`]).
+macro_rules! insert_contract {
+    ($tx:expr, $a:expr, $c:expr, $now:expr) => {{
+        let c: &wuye_domain::registry::ContractInput = $c;
+        let r: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO service_contracts (estate_id, enterprise_id, kind, start_date, end_date, fee_fen_per_m2_month, fee_model, created_at, updated_at)
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$8) ON CONFLICT (estate_id, enterprise_id, start_date) DO NOTHING RETURNING id")
+            .bind(c.estate_id).bind(c.enterprise_id).bind(c.kind.code()).bind(c.start_date).bind(c.end_date)
+            .bind(c.fee_fen_per_m2_month).bind(c.fee_model.code()).bind($now).fetch_optional(&mut *$tx).await?;
+        let Some(id) = r else { return Err($crate::db::StoreError::Conflict(format!("该小区与该企业自 {} 起的合同已登记", c.start_date))) };
+        $crate::audit!($tx, $a.actor(), "create", "contract", id, None, $crate::audit::snapshot(c));
+        id
+    }};
+}
+pub(crate) use insert_contract;
+
 /// Creates a service contract. Errors: an end before the start, a negative fee, an
 /// unknown estate or enterprise, or the same estate, enterprise and start date twice.
 pub async fn create_contract(db: &Db, a: &Access, c: &ContractInput, today: NaiveDate) -> Result<i64> {
@@ -1129,13 +1148,7 @@ pub async fn create_contract(db: &Db, a: &Access, c: &ContractInput, today: Naiv
     let now = Utc::now();
     on!(db, p => {
         let mut tx = begin_write!(db, p)?;
-        let r: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO service_contracts (estate_id, enterprise_id, kind, start_date, end_date, fee_fen_per_m2_month, fee_model, created_at, updated_at)
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$8) ON CONFLICT (estate_id, enterprise_id, start_date) DO NOTHING RETURNING id")
-            .bind(c.estate_id).bind(c.enterprise_id).bind(c.kind.code()).bind(c.start_date).bind(c.end_date)
-            .bind(c.fee_fen_per_m2_month).bind(c.fee_model.code()).bind(now).fetch_optional(&mut *tx).await?;
-        let Some(id) = r else { return Err(StoreError::Conflict(format!("该小区与该企业自 {} 起的合同已登记", c.start_date))) };
-        audit!(tx, a.actor(), "create", "contract", id, None, snapshot(c));
+        let id = insert_contract!(tx, a, c, now);
         tx.commit().await?;
         Ok::<i64, StoreError>(id)
     })

@@ -33,6 +33,9 @@ pub mod credit;
 // credit-public: BEGIN
 pub mod credit_public;
 // credit-public: END
+// tender: BEGIN
+pub mod tender;
+// tender: END
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -831,9 +834,13 @@ pub fn field_error(e: wuye_store::StoreError, field_of: fn(&str) -> &'static str
         // credit-public: BEGIN
         credit_public::search, credit_public::credit_file,
         // credit-public: END
+        // tender: BEGIN
+        tender::list_tenders, tender::create_tender, tender::get_tender, tender::invite, tender::publish, tender::submit_bid, tender::close,
+        tender::draw_panel, tender::record_scores, tender::evaluate, tender::award, tender::file, tender::list_experts, tender::add_expert,
+        // tender: END
     ),
     components(schemas(CellError)),
-    tags((name = "regions", description = "行政区划 and coverage figures"), (name = "registry", description = "小区、房屋、业主、企业、合同"), (name = "import", description = "台账导入"), (name = "assembly", description = "业主大会表决（民法典第二百七十八条）"), (name = "fund", description = "住宅专项维修资金（《住宅专项维修资金管理办法》）"), (name = "cases", description = "联席会议事项、执法移交与纠纷调解（一个案件引擎；期限按工作日）"), (name = "safety", description = "安全：检查表、检查、隐患整改（期限按工作日）、周期性工作、电梯、电动自行车、应急预案与演练"), (name = "credit", description = "物业服务企业信用评价：信用记录、异议、整改验收、信用档案（分值以 0.1 分为单位）"))
+    tags((name = "regions", description = "行政区划 and coverage figures"), (name = "registry", description = "小区、房屋、业主、企业、合同"), (name = "import", description = "台账导入"), (name = "assembly", description = "业主大会表决（民法典第二百七十八条）"), (name = "fund", description = "住宅专项维修资金（《住宅专项维修资金管理办法》）"), (name = "cases", description = "联席会议事项、执法移交与纠纷调解（一个案件引擎；期限按工作日）"), (name = "safety", description = "安全：检查表、检查、隐患整改（期限按工作日）、周期性工作、电梯、电动自行车、应急预案与演练"), (name = "credit", description = "物业服务企业信用评价：信用记录、异议、整改验收、信用档案、公开查询（分值以 0.1 分为单位）"), (name = "tender", description = "物业管理招投标（《物业管理条例》第二十四条，建住房〔2003〕130号）：招标、投标、评标委员会随机抽取、评分、定标、备案"))
 )]
 pub struct ApiDoc;
 

@@ -131,6 +131,9 @@ impl PageCtx {
             "case" => Resource::Case,
             "safety" => Resource::Safety, // safety: duties
             "credit" => Resource::Credit, // credit
+            // tender: BEGIN
+            "tender" => Resource::Tender,
+            // tender: END
             _ => return false,
         };
         wuye_domain::account::allows(role, action, res)

@@ -11,6 +11,9 @@ use crate::pages::safety::duties as sd; // safety: duties
 use crate::pages::credit as crp;
 // credit: END
 use axum::routing::{MethodRouter, delete, get, post, put};
+// tender: BEGIN
+use crate::pages::tender as tn;
+// tender: END
 
 /// (method, path) of every route. Path parameters are named by what they identify
 /// (`{estate}`, `{house}`…), so the isolation test knows which foreign id to put in.
@@ -321,6 +324,42 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/public/credit"),
     ("GET", "/api/public/credit/{enterprise}"),
     // credit-public: END
+    // tender: BEGIN
+    ("GET", "/tenders"),
+    ("GET", "/tenders/export.xlsx"),
+    ("GET", "/tenders/export.csv"),
+    ("GET", "/estates/{estate}/tenders/new"),
+    ("POST", "/estates/{estate}/tenders/new"),
+    ("GET", "/tenders/{tender}"),
+    ("POST", "/tenders/{tender}/invite"),
+    ("POST", "/tenders/{tender}/publish"),
+    ("POST", "/tenders/{tender}/bid"),
+    ("POST", "/tenders/{tender}/close"),
+    ("POST", "/tenders/{tender}/panel"),
+    ("POST", "/tenders/{tender}/scores"),
+    ("POST", "/tenders/{tender}/evaluate"),
+    ("POST", "/tenders/{tender}/award"),
+    ("POST", "/tenders/{tender}/file"),
+    ("POST", "/tenders/{tender}/cancel"),
+    ("GET", "/tender/experts"),
+    ("POST", "/tender/experts"),
+    ("GET", "/tender/experts.csv"),
+    ("GET", "/tender/experts.xlsx"),
+    ("GET", "/api/tenders"),
+    ("POST", "/api/tenders"),
+    ("GET", "/api/tenders/{tender}"),
+    ("POST", "/api/tenders/{tender}/invitations"),
+    ("POST", "/api/tenders/{tender}/publish"),
+    ("POST", "/api/tenders/{tender}/bids"),
+    ("POST", "/api/tenders/{tender}/close"),
+    ("POST", "/api/tenders/{tender}/panel"),
+    ("POST", "/api/tenders/{tender}/scores"),
+    ("POST", "/api/tenders/{tender}/evaluate"),
+    ("POST", "/api/tenders/{tender}/award"),
+    ("POST", "/api/tenders/{tender}/filing"),
+    ("GET", "/api/tender/experts"),
+    ("POST", "/api/tender/experts"),
+    // tender: END
 ];
 
 /// The handler of one route of [`ROUTES`]. Panics for a route without a handler, so the
@@ -633,6 +672,42 @@ pub fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/api/public/credit") => get(api::credit_public::search),
         ("GET", "/api/public/credit/{enterprise}") => get(api::credit_public::credit_file),
         // credit-public: END
+        // tender: BEGIN
+        ("GET", "/tenders") => get(tn::list),
+        ("GET", "/tenders/export.xlsx") => get(tn::export_xlsx),
+        ("GET", "/tenders/export.csv") => get(tn::export_csv),
+        ("GET", "/estates/{estate}/tenders/new") => get(tn::new_form),
+        ("POST", "/estates/{estate}/tenders/new") => post(tn::create),
+        ("GET", "/tenders/{tender}") => get(tn::show),
+        ("POST", "/tenders/{tender}/invite") => post(tn::invite),
+        ("POST", "/tenders/{tender}/publish") => post(tn::publish),
+        ("POST", "/tenders/{tender}/bid") => post(tn::bid),
+        ("POST", "/tenders/{tender}/close") => post(tn::close),
+        ("POST", "/tenders/{tender}/panel") => post(tn::panel),
+        ("POST", "/tenders/{tender}/scores") => post(tn::scores),
+        ("POST", "/tenders/{tender}/evaluate") => post(tn::evaluate),
+        ("POST", "/tenders/{tender}/award") => post(tn::award),
+        ("POST", "/tenders/{tender}/file") => post(tn::file),
+        ("POST", "/tenders/{tender}/cancel") => post(tn::cancel),
+        ("GET", "/tender/experts") => get(tn::experts),
+        ("POST", "/tender/experts") => post(tn::expert_add),
+        ("GET", "/tender/experts.csv") => get(tn::experts_csv),
+        ("GET", "/tender/experts.xlsx") => get(tn::experts_xlsx),
+        ("GET", "/api/tenders") => get(api::tender::list_tenders),
+        ("POST", "/api/tenders") => post(api::tender::create_tender),
+        ("GET", "/api/tenders/{tender}") => get(api::tender::get_tender),
+        ("POST", "/api/tenders/{tender}/invitations") => post(api::tender::invite),
+        ("POST", "/api/tenders/{tender}/publish") => post(api::tender::publish),
+        ("POST", "/api/tenders/{tender}/bids") => post(api::tender::submit_bid),
+        ("POST", "/api/tenders/{tender}/close") => post(api::tender::close),
+        ("POST", "/api/tenders/{tender}/panel") => post(api::tender::draw_panel),
+        ("POST", "/api/tenders/{tender}/scores") => post(api::tender::record_scores),
+        ("POST", "/api/tenders/{tender}/evaluate") => post(api::tender::evaluate),
+        ("POST", "/api/tenders/{tender}/award") => post(api::tender::award),
+        ("POST", "/api/tenders/{tender}/filing") => post(api::tender::file),
+        ("GET", "/api/tender/experts") => get(api::tender::list_experts),
+        ("POST", "/api/tender/experts") => post(api::tender::add_expert),
+        // tender: END
         (m, p) => panic!("route {m} {p} has no handler"),
     }
 }

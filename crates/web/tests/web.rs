@@ -526,6 +526,10 @@ struct Ids {
     credit_record_of_estate: std::collections::HashMap<&'static str, i64>,
     credit_file_of_estate: std::collections::HashMap<&'static str, i64>,
     // credit: END
+    // tender: BEGIN
+    /// A draft tender of each estate (see [`tenders_of_estates`]).
+    tender_of_estate: std::collections::HashMap<&'static str, i64>,
+    // tender: END
 }
 
 async fn ids(app: &TestApp) -> Ids {
@@ -552,6 +556,9 @@ async fn ids(app: &TestApp) -> Ids {
         credit_record_of_estate: Default::default(),
         credit_file_of_estate: Default::default(),
         // credit: END
+        // tender: BEGIN
+        tender_of_estate: Default::default(),
+        // tender: END
     }
 }
 
@@ -718,6 +725,9 @@ fn fill(path: &str, c: &RoleCase, ids: &Ids, variant: &str) -> String {
             "{credit_record}" => ids.credit_record_of_estate[c.foreign_estate].to_string(),
             "{credit_file}" => ids.credit_file_of_estate[c.foreign_estate].to_string(),
             // credit: END
+            // tender: BEGIN
+            "{tender}" => ids.tender_of_estate[c.foreign_estate].to_string(),
+            // tender: END
             "{template}" => "1".to_string(),
             "{seq}" => "1".to_string(),
             "{receipt}" => "0".repeat(64),
@@ -744,6 +754,11 @@ fn names_object(path: &str) -> bool {
         return true;
     }
     // credit: END
+    // tender: BEGIN
+    if path.contains("{tender}") {
+        return true;
+    }
+    // tender: END
     ["{estate}", "{house}", "{building}", "{contract}", "{owner}", "{enterprise}", "{user}", "{oid}", "{code}", "{vote}", "{fund_use}", "{case}", "{attachment}", "{meeting}", "{inspection}", "{hazard}", "{photo}"].iter().any(|p| path.contains(p))
 }
 
@@ -759,6 +774,9 @@ async fn isolation_every_route_every_role() {
     cases_of_estates(&app, &mut ids).await;
     safety_of_estates(&app, &mut ids).await;
     credit_of_estates(&app, &mut ids).await; // credit
+    // tender: BEGIN
+    tenders_of_estates(&app, &mut ids).await;
+    // tender: END
     let public = ["/login", "/lang/{code}", "/static/{name}", "/api/openapi.json"];
     // credit-public: BEGIN
     let public: Vec<&str> = public.iter().copied().chain(["/public/credit", "/public/credit/lists", "/public/credit/lists.xlsx", "/public/credit/lists.csv", "/public/credit/{enterprise}", "/api/public/credit", "/api/public/credit/{enterprise}"]).collect();
@@ -2597,3 +2615,131 @@ async fn public_credit_logged_out() {
     assert!(csv.contains("信用登记企业"), "{csv}");
 }
 // credit-public: END
+// tender: BEGIN
+/// A draft tender of each estate (as the system), for the routes naming `{tender}`. Drafts
+/// are seen only by their organisers, so no enterprise sees a foreign estate's name.
+async fn tenders_of_estates(app: &TestApp, ids: &mut Ids) {
+    use wuye_domain::tender::{Criterion, TenderKind, TenderMethod};
+    let sys = wuye_store::access::Access::system("test");
+    let estates: Vec<(&'static str, i64)> = ids.estate.iter().map(|(k, v)| (*k, *v)).collect();
+    for (name, id) in estates {
+        let t = wuye_store::tender::NewTender {
+            estate_id: id,
+            kind: TenderKind::Preliminary,
+            method: TenderMethod::Public,
+            title: "越权测试招标".into(),
+            tenderer: "开发公司".into(),
+            notice: String::new(),
+            approval: String::new(),
+            vote_id: None,
+            bid_deadline: fixture_today(),
+            bid_validity_until: chrono::NaiveDate::from_ymd_opt(2027, 6, 30).unwrap(),
+            criteria: vec![Criterion { name: "方案".into(), weight_pct: 80, credit: false }, Criterion { name: "信用".into(), weight_pct: 20, credit: true }],
+            credit_mapping: None,
+        };
+        ids.tender_of_estate.insert(name, wuye_store::tender::create_tender(&app.t.db, &sys, &t, fixture_today()).await.unwrap());
+    }
+}
+
+/// A tender run end to end through the pages: a regulator drafts and publishes it, an
+/// enterprise manager bids for its own enterprise (and sees only its own bid), the regulator
+/// enters two paper bids, closes bidding the day after the deadline, draws the panel with a
+/// seed, enters each member's scores (a score above 100 refused), ranks (exact totals),
+/// awards (the contract is created) and files on day 15.
+#[tokio::test]
+async fn tender_end_to_end_through_the_pages() {
+    let mut app = TestApp::new().await;
+    let db = app.t.db.clone();
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let at = |d: chrono::NaiveDate| router(AppState::new(db.clone(), WebConfig { today: Some(d), ..Default::default() }));
+    let ids = ids(&app).await;
+    let ca = ids.estate["崇安小区"];
+    let (aj, hx) = (ids.enterprise["宁夏安居物业服务有限公司"], ids.enterprise["银川恒信物业服务有限公司"]);
+    let dt: i64 = wuye_store::on!(&db, p => wuye_store::sqlx::query_scalar("INSERT INTO enterprises (name, uscc, created_at, updated_at) VALUES ('宁夏德泰物业服务有限公司', '91640104MA76DETA3X', '2026-01-01', '2026-01-01') RETURNING id").fetch_one(p).await).unwrap();
+    let reg = app.login("reg_xq").await;
+    assert_eq!(app.get_as(&reg, &format!("/estates/{ca}/tenders/new")).await.status, StatusCode::OK);
+    let mut form = vec![("title", "崇安小区前期物业服务招标"), ("kind", "preliminary"), ("method", "public"), ("tenderer", "宁夏崇安房地产开发有限公司"), ("notice", "公告"),
+        ("bid_deadline", "2026-12-10"), ("bid_validity_until", "2027-03-31"), ("c1_name", "报价"), ("c1_weight", "40"), ("c2_name", "服务方案"), ("c2_weight", "40"),
+        ("c3_name", "信用评价"), ("c3_weight", "10"), ("credit", "3")];
+    // Weights summing to 90: refused, the values kept, nothing written.
+    let r = app.post_as(&reg, &format!("/estates/{ca}/tenders/new"), &form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("评标标准权重：合计须为 100%，实为 90%") && r.text().contains("崇安小区前期物业服务招标"));
+    assert_eq!(app.count("tenders").await, 0);
+    form[12] = ("c3_weight", "20");
+    let r = app.post_as(&reg, &format!("/estates/{ca}/tenders/new"), &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let loc = r.headers[header::LOCATION].to_str().unwrap().to_string();
+    let id: i64 = loc.trim_start_matches("/tenders/").parse().unwrap();
+    assert_eq!(app.post_as(&reg, &format!("/tenders/{id}/publish"), &[]).await.status, StatusCode::SEE_OTHER);
+    // Bids.
+    let hxs = app.login("ent_hx").await;
+    assert_eq!(app.post_as(&hxs, &format!("/tenders/{id}/bid"), &[("enterprise_id", &hx.to_string()), ("price", "1.40")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.post_as(&reg, &format!("/tenders/{id}/bid"), &[("enterprise_id", &aj.to_string()), ("price", "1.30")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.post_as(&reg, &format!("/tenders/{id}/bid"), &[("enterprise_id", &dt.to_string()), ("price", "1.2")]).await.status, StatusCode::SEE_OTHER);
+    let seen = app.get_as(&hxs, &format!("/tenders/{id}")).await.text();
+    assert!(seen.contains("1.40") && !seen.contains("1.30") && !seen.contains("1.20"), "an enterprise sees only its own price before the award");
+    // The day after the deadline: a late bid refused, bidding closed.
+    app.app = at(day("2026-12-11"));
+    let r = app.post_as(&hxs, &format!("/tenders/{id}/bid"), &[("enterprise_id", &hx.to_string()), ("price", "1.00")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("已过投标截止日 2026-12-10"));
+    assert_eq!(app.post_as(&reg, &format!("/tenders/{id}/close"), &[]).await.status, StatusCode::SEE_OTHER);
+    // The pool, through the expert page.
+    for i in 1..=6 {
+        let r = app.post_as(&reg, "/tender/experts", &[("name", &format!("专家{i}")), ("specialty", "物业管理"), ("region_code", "640104")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+    }
+    assert!(app.get_as(&reg, "/tender/experts").await.text().contains("专家6"));
+    // A panel of 4 refused; 5 with 4 experts drawn with seed 42.
+    let r = app.post_as(&reg, &format!("/tenders/{id}/panel"), &[("size", "4"), ("experts", "4"), ("seed", "42")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("评标委员会：成员至少 5 人，实为 4 人"));
+    // The API names the field.
+    let r = app.json_as(&reg, "POST", &format!("/api/tenders/{id}/panel"), serde_json::json!({"size": 6, "experts": 6})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["errors"][0]["field"], "size", "{}", r.text());
+    let r = app.post_as(&reg, &format!("/tenders/{id}/panel"), &[("size", "5"), ("experts", "4"), ("representatives", "建设单位代表"), ("seed", "42")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let sys = wuye_store::access::Access::system("test");
+    let f = wuye_store::tender::tender_file(&db, &sys, id).await.unwrap();
+    assert_eq!(f.panel.as_ref().unwrap().seed, "42");
+    let bid_of = |e: i64| f.bids.iter().find(|b| b.enterprise_id == e).unwrap().id;
+    let (c1, c2) = (f.criteria[0].id, f.criteria[1].id);
+    let k = |b: i64, c: i64| format!("s_{b}_{c}");
+    let m0 = f.members[0].id.to_string();
+    let r = app.post_as(&reg, &format!("/tenders/{id}/scores"), &[("member_id", &m0), (&k(bid_of(aj), c1), "100.1")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("实为 100.1"));
+    for m in &f.members {
+        let mid = m.id.to_string();
+        let r = app.post_as(&reg, &format!("/tenders/{id}/scores"), &[("member_id", &mid),
+            (&k(bid_of(aj), c1), "80"), (&k(bid_of(aj), c2), "90"), (&k(bid_of(hx), c1), "85"), (&k(bid_of(hx), c2), "85.5"), (&k(bid_of(dt), c1), "75"), (&k(bid_of(dt), c2), "80")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    }
+    assert_eq!(app.post_as(&reg, &format!("/tenders/{id}/evaluate"), &[]).await.status, StatusCode::SEE_OTHER);
+    // Totals (credit unrated → 60.0): 恒信 80.2, 安居 80.0, 德泰 74.0.
+    let f = wuye_store::tender::tender_file(&db, &sys, id).await.unwrap();
+    let totals: Vec<(i64, Option<i64>)> = f.bids.iter().map(|b| (b.enterprise_id, b.total_tenths)).collect();
+    assert_eq!(totals, vec![(hx, Some(802)), (aj, Some(800)), (dt, Some(740))]);
+    let contracts = app.count("service_contracts").await;
+    let r = app.post_as(&reg, &format!("/tenders/{id}/award"), &[("start_date", "2027-01-01"), ("end_date", "2029-12-31"), ("fee_model", "lump_sum")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(app.count("service_contracts").await, contracts + 1);
+    // Filing on day 15 (awarded 2026-12-11, due 2026-12-26).
+    app.app = at(day("2026-12-26"));
+    assert_eq!(app.post_as(&reg, &format!("/tenders/{id}/file"), &[("filed_on", "2026-12-26"), ("filing_ref", "兴庆住建备〔2026〕9号")]).await.status, StatusCode::SEE_OTHER);
+    let page = app.get_as(&reg, &format!("/tenders/{id}")).await.text();
+    let t = wuye_store::tender::get_tender(&db, &sys, id).await.unwrap();
+    assert!(page.contains("已备案") && page.contains("80.2") && page.contains(&format!("/contracts/{}", t.contract_id.unwrap())) && !page.contains("备案逾期："), "{page}");
+    // After the award the bidder sees every price.
+    assert!(app.get_as(&hxs, &format!("/tenders/{id}")).await.text().contains("1.30"));
+    let list = app.get_as(&reg, "/tenders").await.text();
+    assert!(list.contains("崇安小区前期物业服务招标"));
+    let csv = app.get_as(&reg, "/tenders/export.csv").await.text();
+    assert!(csv.contains("崇安小区前期物业服务招标") && csv.contains("银川恒信物业服务有限公司"));
+    // Another county's regulator does not see it.
+    let other = app.login("dept_jf").await;
+    assert_eq!(app.get_as(&other, &format!("/tenders/{id}")).await.status, StatusCode::FORBIDDEN);
+}
+// tender: END

@@ -306,6 +306,10 @@ pub struct DashboardPage {
     /// The credit table, monthly records chart and black list (roles that view the dashboard).
     pub credit_tables: Option<CreditTables>,
     // credit-public: END
+    // tender: BEGIN
+    /// The tender table per child region, and the total (roles that view tenders).
+    pub tender_rows: Option<(Vec<TenderRow>, TenderRow)>,
+    // tender: END
     pub show_estates: bool,
     pub estates: Vec<Estate>,
 }
@@ -413,6 +417,13 @@ pub async fn page(State(state): State<AppState>, UiLang(lang): UiLang, u: User, 
         None
     };
     // credit-public: END
+    // tender: BEGIN
+    let tender_rows = if u.access().can(wuye_domain::account::Action::View, wuye_domain::account::Resource::Tender) {
+        Some(tender_rows(&state, u.access(), &region, &s.children.iter().map(|c| (c.code.clone(), c.name.clone())).collect::<Vec<_>>(), lang.t("合计"), today).await?)
+    } else {
+        None
+    };
+    // tender: END
     let has_children = !s.children.is_empty();
     let show_estates = region.level == "community" || region.level == "street";
     let estates = if show_estates {
@@ -441,6 +452,9 @@ pub async fn page(State(state): State<AppState>, UiLang(lang): UiLang, u: User, 
         case_tables,
         safety_tables,
         credit_tables, // credit-public
+        // tender: BEGIN
+        tender_rows,
+        // tender: END
         show_estates,
         estates,
         region,
@@ -693,3 +707,55 @@ pub fn file_response(file: &str, name: &str, sheet: &str, headers: &[&str], rows
     let disposition = format!("attachment; filename=\"export.{ext}\"; filename*=UTF-8''{}.{ext}", crate::ctx::urlencode(name));
     Ok(([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
 }
+
+// tender: BEGIN
+/// One row of the tender table (招投标): tenders held (published), awarded, failed, filed
+/// late, average bids per tender (one decimal); drill-down to the child region and to its
+/// tender list.
+pub struct TenderRow {
+    pub name: String,
+    pub href: String,
+    pub list_href: String,
+    pub f: wuye_store::tender::TenderFigures,
+    pub avg_bids: String,
+}
+
+/// The children's tender figures and the region's total.
+async fn tender_rows(state: &AppState, a: &wuye_store::access::Access, region: &wuye_store::region::Region, children: &[(String, String)], total_label: &str, today: chrono::NaiveDate) -> Result<(Vec<TenderRow>, TenderRow), PageError> {
+    let child_len = children.first().and_then(|(c, _)| wuye_domain::region::RegionCode::parse(c).ok()).map(|c| c.prefix().len()).unwrap_or(12);
+    let figs = wuye_store::tender::tender_stats(&state.db, a, &region.prefix, child_len, today).await?;
+    let row = |name: String, href: String, prefix: &str, f: wuye_store::tender::TenderFigures| TenderRow { name, href, list_href: format!("/tenders?region={prefix}"), avg_bids: crate::pages::tender::tenths(f.avg_bids_tenths()), f };
+    let mut total = wuye_store::tender::TenderFigures::default();
+    for (_, f) in &figs {
+        total.held += f.held;
+        total.awarded += f.awarded;
+        total.failed += f.failed;
+        total.filed_late += f.filed_late;
+        total.bids += f.bids;
+    }
+    let rows = children
+        .iter()
+        .map(|(code, name)| {
+            let p = wuye_domain::region::RegionCode::parse(code).map(|c| c.prefix().to_string()).unwrap_or_else(|_| code.clone());
+            let f = figs.iter().find(|(k, _)| *k == p).map(|(_, f)| *f).unwrap_or_default();
+            row(name.clone(), format!("/?region={code}"), &p, f)
+        })
+        .collect();
+    Ok((rows, row(total_label.to_string(), String::new(), &region.prefix, total)))
+}
+
+/// The tender table of a region's children as xlsx or csv (same figures as the page).
+pub async fn export_tender(State(state): State<AppState>, u: User, axum::extract::Path(file): axum::extract::Path<String>, Query(q): Query<DashQuery>) -> Result<Response, PageError> {
+    let today = state.today();
+    let region = focus_region(&state, u.access(), q.region.as_deref()).await?;
+    let s = stats::region_stats(&state.db, u.access(), &region.code, today).await?;
+    let children: Vec<(String, String)> = s.children.iter().map(|c| (c.code.clone(), c.name.clone())).collect();
+    let (rows, total) = tender_rows(&state, u.access(), &region, &children, "合计", today).await?;
+    use wuye_ledger::Out;
+    let headers = ["区域", "招标项目", "已定标", "流标", "备案逾期", "平均投标数"];
+    let out = |r: &TenderRow| vec![Out::from(r.name.as_str()), Out::Int(r.f.held), Out::Int(r.f.awarded), Out::Int(r.f.failed), Out::Int(r.f.filed_late), Out::from(r.avg_bids.as_str())];
+    let mut all: Vec<Vec<Out>> = rows.iter().map(out).collect();
+    all.push(out(&total));
+    file_response(&file, &format!("招投标-{}-{}", region.name, today), "招投标", &headers, all)
+}
+// tender: END

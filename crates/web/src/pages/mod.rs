@@ -16,6 +16,9 @@ pub mod credit;
 // credit-public: BEGIN
 pub mod credit_public;
 // credit-public: END
+// tender: BEGIN
+pub mod tender;
+// tender: END
 
 use crate::ctx::PageCtx;
 use crate::error::PageError;

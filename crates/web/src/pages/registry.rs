@@ -982,6 +982,11 @@ pub async fn export(State(state): State<AppState>, u: User, Path(file): Path<Str
     if stem == "cases-figures" {
         return super::dashboard::export_cases(State(state), u, Path(file), Query(super::dashboard::DashQuery { region: q.list.region.clone(), basis: None })).await;
     }
+    // tender: BEGIN
+    if stem == "tender-figures" {
+        return super::dashboard::export_tender(State(state), u, Path(file), Query(super::dashboard::DashQuery { region: q.list.region.clone(), basis: None })).await;
+    }
+    // tender: END
     if stem == "safety-figures" {
         return super::dashboard::export_safety(State(state), u, Path(file), Query(super::dashboard::DashQuery { region: q.list.region.clone(), basis: None })).await;
     }
