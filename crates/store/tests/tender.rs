@@ -124,6 +124,11 @@ async fn tender_end_to_end_with_exact_ranking_and_contract() {
     let db = &w.t.db;
     let reg = &w.reg;
     let today = d("2026-11-29");
+    // 安居 and 恒信 serve estates: registered for credit (no records: 80.0, AA), else they
+    // would be 缺失 and get 0 on the credit criterion. 德泰 serves none: unrated.
+    for e in [w.aj, w.hx] {
+        wuye_store::credit::register(db, &Access::system("t"), e, d("2026-01-05")).await.unwrap();
+    }
     let id = td::create_tender(db, reg, &new_tender(w.chongan, TenderMethod::Public), today).await.unwrap();
     td::publish(db, reg, id, today).await.unwrap();
 
@@ -200,9 +205,9 @@ async fn tender_end_to_end_with_exact_ranking_and_contract() {
     assert!(td::record_scores(db, reg, id, m1, &[ScoreInput { bid_id: b_aj, criterion_id: c_credit, points_tenths: 800 }]).await.is_err(), "credit is not scored by the panel");
     assert_eq!(count(db, "tender_scores").await, 0);
 
-    // Worked example (credit unrated → 60.0 for every bid; weights 40/40/20):
-    //   安居 报价 80.0, 方案 90.0 by all five: 40×800 + 40×900 + 20×600 = 80000 per member → 80.0
-    //   恒信 报价 85.0, 方案 85.5 by all five: 34000 + 34200 + 12000 = 80200 → 80.2
+    // Worked example (weights 40/40/20; credit AA → 90.0 for 安居 and 恒信, unrated → 60.0 for 德泰):
+    //   安居 报价 80.0, 方案 90.0 by all five: 40×800 + 40×900 + 20×900 = 86000 per member → 86.0
+    //   恒信 报价 85.0, 方案 85.5 by all five: 34000 + 34200 + 18000 = 86200 → 86.2
     //   德泰 报价 75.3 (member 1) and 75.0, 方案 80.0: (150120 + 160000 + 60000) / 500 = 740.24 → 74.0
     for (i, m) in f.members.iter().enumerate() {
         let s = |b, c, p| ScoreInput { bid_id: b, criterion_id: c, points_tenths: p };
@@ -210,7 +215,7 @@ async fn tender_end_to_end_with_exact_ranking_and_contract() {
         td::record_scores(db, reg, id, m.id, &[s(b_aj, c_price, 800), s(b_aj, c_plan, 900), s(b_hx, c_price, 850), s(b_hx, c_plan, 855), s(b_dt, c_price, dt_price), s(b_dt, c_plan, 800)]).await.unwrap();
     }
     let ranking = td::evaluate(db, reg, id).await.unwrap();
-    assert_eq!(ranking, vec![(b_hx, 802), (b_aj, 800), (b_dt, 740)]);
+    assert_eq!(ranking, vec![(b_hx, 862), (b_aj, 860), (b_dt, 740)]);
 
     // The award creates the contract from 恒信's price.
     let contracts = count(db, "service_contracts").await;
@@ -224,7 +229,7 @@ async fn tender_end_to_end_with_exact_ranking_and_contract() {
     // After the award the bidders see every bid and the scores.
     let f = td::tender_file(db, &w.m_aj, id).await.unwrap();
     assert_eq!(f.bids.len(), 3);
-    assert_eq!(f.bids[0].total_tenths, Some(802));
+    assert_eq!(f.bids[0].total_tenths, Some(862));
     // Another county's regulator still cannot.
     assert!(td::tender_file(db, &reg_jf, id).await.is_err());
 

@@ -2656,6 +2656,10 @@ async fn tender_end_to_end_through_the_pages() {
     let ca = ids.estate["崇安小区"];
     let (aj, hx) = (ids.enterprise["宁夏安居物业服务有限公司"], ids.enterprise["银川恒信物业服务有限公司"]);
     let dt: i64 = wuye_store::on!(&db, p => wuye_store::sqlx::query_scalar("INSERT INTO enterprises (name, uscc, created_at, updated_at) VALUES ('宁夏德泰物业服务有限公司', '91640104MA76DETA3X', '2026-01-01', '2026-01-01') RETURNING id").fetch_one(p).await).unwrap();
+    // 安居 and 恒信 registered for credit (no records: 80.0, AA → 90 on the credit criterion).
+    for e in [aj, hx] {
+        wuye_store::credit::register(&db, &wuye_store::access::Access::system("test"), e, day("2026-01-05")).await.unwrap();
+    }
     let reg = app.login("reg_xq").await;
     assert_eq!(app.get_as(&reg, &format!("/estates/{ca}/tenders/new")).await.status, StatusCode::OK);
     let mut form = vec![("title", "崇安小区前期物业服务招标"), ("kind", "preliminary"), ("method", "public"), ("tenderer", "宁夏崇安房地产开发有限公司"), ("notice", "公告"),
@@ -2718,10 +2722,10 @@ async fn tender_end_to_end_through_the_pages() {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     }
     assert_eq!(app.post_as(&reg, &format!("/tenders/{id}/evaluate"), &[]).await.status, StatusCode::SEE_OTHER);
-    // Totals (credit unrated → 60.0): 恒信 80.2, 安居 80.0, 德泰 74.0.
+    // Totals (credit AA → 90.0 for 恒信 and 安居, unrated → 60.0 for 德泰): 恒信 86.2, 安居 86.0, 德泰 74.0.
     let f = wuye_store::tender::tender_file(&db, &sys, id).await.unwrap();
     let totals: Vec<(i64, Option<i64>)> = f.bids.iter().map(|b| (b.enterprise_id, b.total_tenths)).collect();
-    assert_eq!(totals, vec![(hx, Some(802)), (aj, Some(800)), (dt, Some(740))]);
+    assert_eq!(totals, vec![(hx, Some(862)), (aj, Some(860)), (dt, Some(740))]);
     let contracts = app.count("service_contracts").await;
     let r = app.post_as(&reg, &format!("/tenders/{id}/award"), &[("start_date", "2027-01-01"), ("end_date", "2029-12-31"), ("fee_model", "lump_sum")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
@@ -2731,7 +2735,7 @@ async fn tender_end_to_end_through_the_pages() {
     assert_eq!(app.post_as(&reg, &format!("/tenders/{id}/file"), &[("filed_on", "2026-12-26"), ("filing_ref", "兴庆住建备〔2026〕9号")]).await.status, StatusCode::SEE_OTHER);
     let page = app.get_as(&reg, &format!("/tenders/{id}")).await.text();
     let t = wuye_store::tender::get_tender(&db, &sys, id).await.unwrap();
-    assert!(page.contains("已备案") && page.contains("80.2") && page.contains(&format!("/contracts/{}", t.contract_id.unwrap())) && !page.contains("备案逾期："), "{page}");
+    assert!(page.contains("已备案") && page.contains("86.2") && page.contains(&format!("/contracts/{}", t.contract_id.unwrap())) && !page.contains("备案逾期："), "{page}");
     // After the award the bidder sees every price.
     assert!(app.get_as(&hxs, &format!("/tenders/{id}")).await.text().contains("1.30"));
     let list = app.get_as(&reg, "/tenders").await.text();
@@ -2743,3 +2747,65 @@ async fn tender_end_to_end_through_the_pages() {
     assert_eq!(app.get_as(&other, &format!("/tenders/{id}")).await.status, StatusCode::FORBIDDEN);
 }
 // tender: END
+
+/// Credit reaches tendering, through the pages: a serious record entered on the credit pages
+/// black-lists 恒信 once its objection window has passed (entered Sunday 2026-11-29, open
+/// until 2026-12-11, counting from 2026-12-12); its bid on the tender page is then refused
+/// with the reason and nothing is written; the public credit file shows the black list;
+/// once a regulator accepts the rectification the bar lifts and the same bid goes in.
+#[tokio::test]
+async fn a_black_listed_enterprise_cannot_bid_through_the_pages() {
+    let mut app = TestApp::new().await;
+    let db = app.t.db.clone();
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let at = |d: chrono::NaiveDate| router(AppState::new(db.clone(), WebConfig { today: Some(d), ..Default::default() }));
+    let ids = ids(&app).await;
+    let ca = ids.estate["崇安小区"];
+    let hx = ids.enterprise["银川恒信物业服务有限公司"];
+    let sys = wuye_store::access::Access::system("test");
+    wuye_store::credit::register(&db, &sys, hx, day("2026-01-05")).await.unwrap();
+    let admin = app.admin.clone();
+    let pdf: &[u8] = b"%PDF-1.4\n%judgement\n";
+    let r = app.multipart_as(&admin, "/credit/records/new", &[("uscc", "91640106MA76HXWY2F"), ("item_code", "S01"), ("points", "10.0"), ("source", "court"), ("source_org", "兴庆区人民法院"), ("title", "拒不退出物业服务项目"), ("occurred_on", "2026-11-20")], &[("evidence", "判决书.pdf", "application/pdf", pdf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let rid: i64 = wuye_store::on!(&db, p => wuye_store::sqlx::query_scalar("SELECT MAX(id) FROM credit_records").fetch_one(p).await).unwrap();
+    // A tender on 崇安小区, bids until 2026-12-31.
+    let reg = app.login("reg_xq").await;
+    let form = [("title", "崇安小区物业服务招标"), ("kind", "regular"), ("method", "public"), ("tenderer", "崇安小区业主委员会"), ("notice", "公告"),
+        ("bid_deadline", "2026-12-31"), ("bid_validity_until", "2027-03-31"), ("c1_name", "报价"), ("c1_weight", "40"), ("c2_name", "服务方案"), ("c2_weight", "40"),
+        ("c3_name", "信用评价"), ("c3_weight", "20"), ("credit", "3")];
+    let r = app.post_as(&reg, &format!("/estates/{ca}/tenders/new"), &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let tid: i64 = r.headers[header::LOCATION].to_str().unwrap().trim_start_matches("/tenders/").parse().unwrap();
+    assert_eq!(app.post_as(&reg, &format!("/tenders/{tid}/publish"), &[]).await.status, StatusCode::SEE_OTHER);
+    let ent = app.login("ent_hx").await;
+    let bid = [("enterprise_id", hx.to_string()), ("price", "1.30".to_string())];
+    let bid: Vec<(&str, &str)> = bid.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // 2026-12-11, the last day to object: the record does not count yet; the bid is not barred
+    // by it, but the test takes the bid only after the window (below), so nothing is written.
+    let st = wuye_store::credit::standing(&db, hx, day("2026-12-11")).await.unwrap();
+    assert!(!st.barred, "still in its objection window: {st:?}");
+    // 2026-12-14: black-listed, the bid refused with the reason, nothing written.
+    app.app = at(day("2026-12-14"));
+    let st = wuye_store::credit::standing(&db, hx, day("2026-12-14")).await.unwrap();
+    assert_eq!((st.grade.as_str(), st.barred), ("black", true), "{st:?}");
+    let r = app.post_as(&ent, &format!("/tenders/{tid}/bid"), &bid).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("信用：该企业被限制参与招投标"), "{}", r.text());
+    assert_eq!(app.count("tender_bids").await, 0);
+    // The organiser cannot enter it on paper either.
+    assert_eq!(app.post_as(&reg, &format!("/tenders/{tid}/bid"), &bid).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("tender_bids").await, 0);
+    // The public file shows what `serve` publishes every 10 minutes (settle and recompute).
+    wuye_store::credit::recompute_all(&db, day("2026-12-14")).await.unwrap();
+    let public = app.raw(Request::get(format!("/public/credit/{hx}")).body(Body::empty()).unwrap()).await;
+    assert!(public.text().contains("黑名单") && public.text().contains("拒不退出物业服务项目"));
+    // Rectification accepted on 2026-12-15: the bar lifts and the bid goes in.
+    app.app = at(day("2026-12-15"));
+    let r = app.post_as(&admin, &format!("/credit/records/{rid}/rectification"), &[("rectified_on", "2026-12-15")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(!wuye_store::credit::standing(&db, hx, day("2026-12-15")).await.unwrap().barred);
+    let r = app.post_as(&ent, &format!("/tenders/{tid}/bid"), &bid).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(app.count("tender_bids").await, 1);
+}

@@ -350,8 +350,14 @@ pub async fn record_decision(State(state): State<AppState>, UiLang(lang): UiLang
 /// The regulator accepts the rectification of a serious record on `rectified_on`.
 pub async fn record_rectification(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>, axum::Form(s): axum::Form<Submitted>) -> PageResult {
     let today = state.today();
-    let on = NaiveDate::parse_from_str(s.get("rectified_on").trim(), "%Y-%m-%d").unwrap_or(today);
-    match cr::rectify(&state.db, u.access(), id, on, today).await {
+    let raw = s.get("rectified_on").trim().to_string();
+    // Blank: today. Anything else must be a date (never silently today).
+    let on = if raw.is_empty() {
+        Ok(today)
+    } else {
+        NaiveDate::parse_from_str(&raw, "%Y-%m-%d").map_err(|_| StoreError::Invalid(format!("验收日期：「{raw}」不是 YYYY-MM-DD 格式的日期")))
+    };
+    match async { cr::rectify(&state.db, u.access(), id, on?, today).await }.await {
         Ok(()) => Ok(Redirect::to(&format!("/credit/records/{id}")).into_response()),
         Err(e) => {
             let m = alert_of(e)?;
