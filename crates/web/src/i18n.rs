@@ -1093,6 +1093,7 @@ pub const PAIRS: &[(&str, &str)] = &[
     ("验收日期", "Accepted on"),
     ("信用管理", "Credit"),
     ("业主满意度评价", "Owner ratings"),
+    ("登记项目经理", "Register a project manager"),
     // credit: END
     // credit-public: BEGIN
     ("不良行为", "Bad conduct"),

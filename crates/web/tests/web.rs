@@ -2809,3 +2809,36 @@ async fn a_black_listed_enterprise_cannot_bid_through_the_pages() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     assert_eq!(app.count("tender_bids").await, 1);
 }
+
+/// Project managers on the credit file: 恒信's manager registers one for its project 满春园小区;
+/// an estate it does not serve, a future or malformed start date are refused (422, nothing
+/// written); another enterprise's file cannot take one.
+#[tokio::test]
+async fn project_managers_on_the_credit_file() {
+    let app = TestApp::new().await;
+    let ids = ids(&app).await;
+    let (hx, aj) = (ids.enterprise["银川恒信物业服务有限公司"], ids.enterprise["宁夏安居物业服务有限公司"]);
+    let (mc, ca) = (ids.estate["满春园小区"], ids.estate["崇安小区"]);
+    let ent = app.login("ent_hx").await;
+    let path = format!("/enterprises/{hx}/credit/managers");
+    for (estate, start, reason) in [
+        (ca.to_string(), "2026-11-01", format!("小区：编号 {ca} 的小区不是该企业的服务项目")),
+        (mc.to_string(), "2026-11-30", "开始日期：不能晚于今天（2026-11-29），实为 2026-11-30".to_string()),
+        (mc.to_string(), "2026/11/01", "开始日期：「2026/11/01」不是 YYYY-MM-DD 格式的日期".to_string()),
+        (mc.to_string(), "2026-11-01", "姓名：不能为空".to_string()),
+    ] {
+        let name = if reason.starts_with("姓名") { "" } else { "李明" };
+        let r = app.post_as(&ent, &path, &[("name", name), ("certificate", "物业项目经理证 NX-0042"), ("estate_id", &estate), ("start_date", start)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{reason}");
+        assert!(r.text().contains(&reason), "{reason}: {}", r.text());
+    }
+    assert_eq!(app.count("credit_managers").await, 0);
+    let r = app.post_as(&ent, &path, &[("name", "李明"), ("certificate", "物业项目经理证 NX-0042"), ("estate_id", &mc.to_string()), ("start_date", "2026-11-01")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = app.get_as(&ent, &format!("/enterprises/{hx}/credit")).await.text();
+    assert!(page.contains("李明") && page.contains("物业项目经理证 NX-0042") && page.contains("2026-11-01"));
+    // Not on 安居's file.
+    let r = app.post_as(&ent, &format!("/enterprises/{aj}/credit/managers"), &[("name", "王五"), ("start_date", "2026-11-01")]).await;
+    assert!(matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{}", r.status);
+    assert_eq!(app.count("credit_managers").await, 1);
+}

@@ -384,6 +384,11 @@ pub struct FilePage {
     pub scheme: Scheme,
     pub history: Vec<(NaiveDate, Option<i64>, String)>,
     pub today: NaiveDate,
+    /// Whether the caller may register a project manager (regulators, admin, the
+    /// enterprise's own manager).
+    pub may_add_manager: bool,
+    /// A refusal of the manager form, shown above it (the page answers 422).
+    pub alert: Option<String>,
 }
 
 impl FilePage {
@@ -399,13 +404,56 @@ impl FilePage {
 /// 信用档案: basic information, projects, managers, the score with each line explained,
 /// and the records (with objection deadlines of pending ones).
 pub async fn enterprise_file(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>) -> PageResult {
+    file_page(&state, lang, &u, id, None).await
+}
+
+async fn file_page(state: &AppState, lang: Lang, u: &User, id: i64, alert: Option<String>) -> PageResult {
     let today = state.today();
     cr::settle(&state.db, today).await?;
     let f = cr::file(&state.db, u.access(), id, today).await.map_err(|x| PageError::from(x).lang(lang))?;
     let scheme = cr::settings(&state.db).await?.scheme();
     let history = cr::history(&state.db, id).await?;
+    let a = u.access();
+    let may_add_manager = matches!(a.role(), Role::Admin | Role::Regulator) || (a.role() == Role::EnterpriseManager && matches!(a.scope(), Scope::Enterprise(e) if *e == id));
     let c = PageCtx::new(lang, &u.0, "credit", format!("{} · {}", f.name, lang.t("信用档案"))).crumb(lang.t("信用记录"), "/credit").crumb(f.name.clone(), "").here(format!("/enterprises/{id}/credit"));
-    Ok(render(&FilePage { c, f, scheme, history, today })?.into_response())
+    let status = status_of(&alert);
+    Ok((status, render(&FilePage { c, f, scheme, history, today, may_add_manager, alert })?).into_response())
+}
+
+/// Registers a project manager on the credit file: name, certificate, the estate (one of
+/// the enterprise's projects, or none) and the start date (YYYY-MM-DD, not after today).
+/// A refusal re-renders the file with the reason (422), nothing written.
+pub async fn add_manager(State(state): State<AppState>, UiLang(lang): UiLang, u: User, Path(id): Path<i64>, axum::Form(s): axum::Form<Submitted>) -> PageResult {
+    let today = state.today();
+    let start_raw = s.get("start_date").trim().to_string();
+    let estate_raw = s.get("estate_id").trim().to_string();
+    let checked = (|| {
+        let start = NaiveDate::parse_from_str(&start_raw, "%Y-%m-%d").map_err(|_| format!("开始日期：「{start_raw}」不是 YYYY-MM-DD 格式的日期"))?;
+        if start > today {
+            return Err(format!("开始日期：不能晚于今天（{today}），实为 {start}"));
+        }
+        let estate = if estate_raw.is_empty() { None } else { Some(estate_raw.parse::<i64>().map_err(|_| format!("小区：「{estate_raw}」不是小区编号"))?) };
+        Ok((start, estate))
+    })();
+    let result = match checked {
+        Ok((start, estate)) => {
+            // The estate must be one of the enterprise's projects.
+            let f = cr::file(&state.db, u.access(), id, today).await.map_err(|x| PageError::from(x).lang(lang))?;
+            if let Some(e) = estate.filter(|e| !f.projects.iter().any(|p| p.estate_id == *e)) {
+                Err(StoreError::Invalid(format!("小区：编号 {e} 的小区不是该企业的服务项目")))
+            } else {
+                cr::add_manager(&state.db, u.access(), id, estate, &s.get("name"), &s.get("certificate"), start).await.map(|_| ())
+            }
+        }
+        Err(m) => Err(StoreError::Invalid(m)),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/enterprises/{id}/credit")).into_response()),
+        Err(e) => {
+            let m = alert_of(e)?;
+            file_page(&state, lang, &u, id, Some(m)).await
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
