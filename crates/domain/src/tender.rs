@@ -126,8 +126,11 @@ pub fn check_dates(published_on: NaiveDate, bid_deadline: NaiveDate, validity_un
     if bid_deadline < published_on {
         return Err(format!("投标截止日：{bid_deadline} 早于公告日 {published_on}"));
     }
-    if validity_until <= bid_deadline {
-        return Err(format!("投标有效期：{validity_until} 须晚于投标截止日 {bid_deadline}"));
+    // Bidding closes the day after the deadline at the earliest, and the award must come 30
+    // days before the validity ends: validity ≥ deadline + 31 days, else no award is on time.
+    let earliest = bid_deadline + chrono::Duration::days(AWARD_DAYS_BEFORE_VALIDITY_END + 1);
+    if validity_until < earliest {
+        return Err(format!("投标有效期：须不早于 {earliest}（投标截止日 {bid_deadline} 次日起评标，定标须在有效期届满 {AWARD_DAYS_BEFORE_VALIDITY_END} 日前），实为 {validity_until}"));
     }
     Ok(())
 }
@@ -361,6 +364,18 @@ pub fn filing_late(awarded_on: NaiveDate, filed_on: Option<NaiveDate>, today: Na
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn bid_validity_leaves_room_for_an_award_on_time() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        // Deadline 20 Dec: the earliest award is 21 Dec, so validity must run to 20 Jan.
+        assert_eq!(check_dates(d("2026-11-30"), d("2026-12-20"), d("2027-01-20")), Ok(()));
+        assert_eq!(
+            check_dates(d("2026-11-30"), d("2026-12-20"), d("2027-01-19")),
+            Err("投标有效期：须不早于 2027-01-20（投标截止日 2026-12-20 次日起评标，定标须在有效期届满 30 日前），实为 2027-01-19".into())
+        );
+        assert!(check_dates(d("2026-11-30"), d("2026-12-20"), d("2026-12-21")).is_err());
+    }
+
     use super::*;
 
     fn d(s: &str) -> NaiveDate {

@@ -103,11 +103,21 @@ impl Tender {
     }
 }
 
-const TENDER_SELECT: &str = "SELECT t.id, t.estate_id, e.name AS estate_name, t.region_code, t.kind, t.method, t.title, t.tenderer, t.notice, t.approval,
+/// The tender columns for caller `a`. An enterprise counts only its own bid until the award
+/// (招标投标法 Art 22: the number of bidders is not disclosed before the opening).
+fn tender_select(a: &Access) -> String {
+    let mine = match a.scope() {
+        Scope::Enterprise(id) => format!(" AND (t.state IN ('awarded', 'filed') OR b.enterprise_id = {id})"),
+        _ => String::new(),
+    };
+    format!(
+        "SELECT t.id, t.estate_id, e.name AS estate_name, t.region_code, t.kind, t.method, t.title, t.tenderer, t.notice, t.approval,
     t.vote_id, t.published_on, t.bid_deadline, t.bid_validity_until, t.closed_on, t.awarded_on, t.awarded_bid_id, t.awarded_enterprise_id,
     an.name AS awarded_enterprise_name, t.award_late, t.filed_on, t.filing_ref, t.contract_id, t.state, t.state_note,
-    (SELECT COUNT(*) FROM tender_bids b WHERE b.tender_id = t.id) AS bids
-    FROM tenders t JOIN estates e ON e.id = t.estate_id LEFT JOIN enterprises an ON an.id = t.awarded_enterprise_id";
+    (SELECT COUNT(*) FROM tender_bids b WHERE b.tender_id = t.id{mine}) AS bids
+    FROM tenders t JOIN estates e ON e.id = t.estate_id LEFT JOIN enterprises an ON an.id = t.awarded_enterprise_id"
+    )
+}
 
 /// The scope predicate on `tenders` aliased `t`.
 fn scope_sql(a: &Access, t: &str) -> String {
@@ -161,7 +171,8 @@ pub async fn list_tenders(db: &Db, a: &Access, f: &TenderFilter, today: NaiveDat
     let state = f.state.as_deref().and_then(TenderState::parse).map(|s| s.code()).unwrap_or("");
     let kind = f.kind.as_deref().and_then(TenderKind::parse).map(|s| s.code()).unwrap_or("");
     let sql = format!(
-        "{TENDER_SELECT} WHERE t.region_code LIKE $1 AND ($2 = 0 OR t.estate_id = $2) AND ($3 = '' OR t.state = $3) AND ($4 = '' OR t.kind = $4) AND {} ORDER BY t.id DESC LIMIT 5000",
+        "{} WHERE t.region_code LIKE $1 AND ($2 = 0 OR t.estate_id = $2) AND ($3 = '' OR t.state = $3) AND ($4 = '' OR t.kind = $4) AND {} ORDER BY t.id DESC LIMIT 5000",
+        tender_select(a),
         scope_sql(a, "t")
     );
     let mut items: Vec<Tender> = on!(db, p => sqlx::query_as::<_, Tender>(dynamic(sql)).bind(format!("{region}%")).bind(f.estate_id.unwrap_or(0)).bind(state).bind(kind).fetch_all(p).await)?;
@@ -174,7 +185,7 @@ pub async fn list_tenders(db: &Db, a: &Access, f: &TenderFilter, today: NaiveDat
 /// One tender the caller reaches. Errors: `NotFound` when absent or out of scope.
 pub async fn get_tender(db: &Db, a: &Access, id: i64) -> Result<Tender> {
     a.require(Action::View, Resource::Tender)?;
-    let sql = format!("{TENDER_SELECT} WHERE t.id = $1 AND {}", scope_sql(a, "t"));
+    let sql = format!("{} WHERE t.id = $1 AND {}", tender_select(a), scope_sql(a, "t"));
     on!(db, p => sqlx::query_as::<_, Tender>(dynamic(sql)).bind(id).fetch_optional(p).await)?.ok_or(StoreError::NotFound)
 }
 
@@ -236,6 +247,12 @@ pub async fn create_tender(db: &Db, a: &Access, t: &NewTender, today: NaiveDate)
         if n == 0 {
             return Err(invalid(format!("业主大会表决：表决 #{v} 不属于该小区")));
         }
+        // The decision to select a provider is an Art 278 ¶1(4) matter: the vote must have
+        // passed one (its result published).
+        let passed: i64 = on!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM vote_results WHERE vote_id = $1 AND kind = 'hire_manager' AND passed").bind(v).fetch_one(p).await)?;
+        if passed == 0 {
+            return Err(invalid(format!("业主大会表决：表决 #{v} 没有已通过的“选聘和解聘物业服务企业”事项（民法典第二百七十八条第一款第四项）")));
+        }
     }
     let mapping = t.credit_mapping.as_ref().map(|m| serde_json::to_string(m).unwrap_or_default()).unwrap_or_default();
     on!(db, p => {
@@ -291,6 +308,10 @@ pub async fn invite(db: &Db, a: &Access, tender_id: i64, enterprise_ids: &[i64],
         if n == 0 {
             return Err(invalid(format!("邀请第 {} 家企业：企业编号 {e} 不存在", i + 1)));
         }
+        // A barred enterprise could not bid: it does not count toward the invitations.
+        let st = crate::credit::standing(db, *e, today).await?;
+        rules::may_bid(&CreditSnapshot { score_tenths: st.score_tenths, grade: st.grade, barred: st.barred, reason: st.reason })
+            .map_err(|m| invalid(format!("邀请第 {} 家企业：{}", i + 1, m.trim_start_matches("信用："))))?;
     }
     on!(db, p => {
         let mut tx = begin_write!(db, p)?;
@@ -651,14 +672,19 @@ pub async fn tender_file(db: &Db, a: &Access, tender_id: i64) -> Result<TenderFi
         Scope::Enterprise(id) if !awarded => Some(*id),
         _ => None,
     };
-    let invitations: Vec<(i64, String)> = on!(db, p => sqlx::query_as("SELECT i.enterprise_id, n.name FROM tender_invitations i JOIN enterprises n ON n.id = i.enterprise_id WHERE i.tender_id = $1 ORDER BY n.name, i.enterprise_id").bind(tender_id).fetch_all(p).await)?;
+    let mut invitations: Vec<(i64, String)> = on!(db, p => sqlx::query_as("SELECT i.enterprise_id, n.name FROM tender_invitations i JOIN enterprises n ON n.id = i.enterprise_id WHERE i.tender_id = $1 ORDER BY n.name, i.enterprise_id").bind(tender_id).fetch_all(p).await)?;
     let mut bids: Vec<Bid> = on!(db, p => sqlx::query_as::<_, Bid>("SELECT b.id, b.tender_id, b.enterprise_id, n.name AS enterprise_name, b.submitted_on, b.submitted_at, b.price_fen_per_m2_month, b.plan, b.credit_grade, b.credit_score_tenths, b.total_tenths, b.rank_no FROM tender_bids b JOIN enterprises n ON n.id = b.enterprise_id WHERE b.tender_id = $1 ORDER BY COALESCE(b.rank_no, 999999), b.id").bind(tender_id).fetch_all(p).await)?;
+    let criteria = criteria_of(db, tender_id).await?;
+    let mut panel: Option<Panel> = on!(db, p => sqlx::query_as::<_, Panel>("SELECT size, experts, seed, pool_ids, drawn_at FROM tender_panels WHERE tender_id = $1").bind(tender_id).fetch_optional(p).await)?;
+    let mut members = members_of(db, tender_id).await?;
+    // Before the award an enterprise sees only its own bid and invitation, and nothing of
+    // the panel (招标投标法 Art 22 and 37: bidders and the panel's members are confidential).
     if let Some(me) = own_only {
         bids.retain(|b| b.enterprise_id == me);
+        invitations.retain(|(e, _)| *e == me);
+        panel = None;
+        members.clear();
     }
-    let criteria = criteria_of(db, tender_id).await?;
-    let panel: Option<Panel> = on!(db, p => sqlx::query_as::<_, Panel>("SELECT size, experts, seed, pool_ids, drawn_at FROM tender_panels WHERE tender_id = $1").bind(tender_id).fetch_optional(p).await)?;
-    let members = members_of(db, tender_id).await?;
     let scores: Vec<Score> = if own_only.is_some() { Vec::new() } else { scores_of(db, tender_id).await? };
     let credit_mapping = mapping_of(db, tender_id).await?;
     let organiser = organises(a, &tender);
@@ -785,7 +811,8 @@ pub struct AwardInput {
     pub fee_model: FeeModel,
 }
 
-/// Awards the tender to the first-ranked bid on `today` and creates the service contract
+/// Awards the tender to the best-ranked bid whose enterprise is not barred by credit on
+/// `today` (a barred one is passed over and named in the audit) and creates the service contract
 /// in the registry (kind = the tender's kind; fee = the winning bid's price). Flags the
 /// award as late when after 30 days before the bid validity ends. Returns the contract id.
 /// Errors: `Invalid` before evaluation or with bad contract dates; `Conflict` when the
@@ -794,8 +821,27 @@ pub async fn award(db: &Db, a: &Access, tender_id: i64, input: &AwardInput, toda
     let t = get_tender(db, a, tender_id).await?;
     require_organiser(a, &t)?;
     expect_state(&t, TenderState::Awarded)?;
-    let win: Option<(i64, i64, i64)> = on!(db, p => sqlx::query_as("SELECT id, enterprise_id, price_fen_per_m2_month FROM tender_bids WHERE tender_id = $1 AND rank_no = 1").bind(tender_id).fetch_optional(p).await)?;
-    let Some((bid_id, enterprise_id, price)) = win else { return Err(invalid("定标：尚无排名第一的投标")) };
+    // The best-ranked bidder not barred by credit on the award day wins; a barred one (black-
+    // listed after bidding) is passed over, in rank order (招标投标法实施条例 Art 55: the next
+    // candidate may be chosen when the first cannot be), and the audit names it.
+    let ranked: Vec<(i64, i64, i64)> = on!(db, p => sqlx::query_as("SELECT id, enterprise_id, price_fen_per_m2_month FROM tender_bids WHERE tender_id = $1 AND rank_no IS NOT NULL ORDER BY rank_no").bind(tender_id).fetch_all(p).await)?;
+    if ranked.is_empty() {
+        return Err(invalid("定标：尚无排名第一的投标"));
+    }
+    let mut skipped: Vec<serde_json::Value> = Vec::new();
+    let mut win = None;
+    for (bid_id, enterprise_id, price) in ranked {
+        let st = crate::credit::standing(db, enterprise_id, today).await?;
+        if st.barred {
+            skipped.push(serde_json::json!({"bid_id": bid_id, "enterprise_id": enterprise_id, "grade": st.grade, "reason": st.reason}));
+        } else {
+            win = Some((bid_id, enterprise_id, price));
+            break;
+        }
+    }
+    let Some((bid_id, enterprise_id, price)) = win else {
+        return Err(invalid(format!("定标：{} 家入围企业今日均被信用限制参与招投标，不能定标", skipped.len())));
+    };
     let kind = if t.kind == TenderKind::Preliminary.code() { ContractKind::Preliminary } else { ContractKind::Regular };
     let c = ContractInput { estate_id: t.estate_id, enterprise_id, kind, start_date: input.start_date, end_date: input.end_date, fee_fen_per_m2_month: price, fee_model: input.fee_model };
     if let Some(e) = c.validate().first() {
@@ -809,7 +855,7 @@ pub async fn award(db: &Db, a: &Access, tender_id: i64, input: &AwardInput, toda
         let cid = insert_contract!(tx, a, &c, now);
         sqlx::query("UPDATE tenders SET awarded_on = $1, awarded_bid_id = $2, awarded_enterprise_id = $3, award_late = $4, contract_id = $5 WHERE id = $6")
             .bind(today).bind(bid_id).bind(enterprise_id).bind(late).bind(cid).bind(tender_id).execute(&mut *tx).await?;
-        audit!(tx, a.actor(), "award", "tender", tender_id, None, Some(serde_json::json!({"bid_id": bid_id, "enterprise_id": enterprise_id, "contract_id": cid, "award_late": late})));
+        audit!(tx, a.actor(), "award", "tender", tender_id, None, Some(serde_json::json!({"bid_id": bid_id, "enterprise_id": enterprise_id, "contract_id": cid, "award_late": late, "passed_over_barred": skipped})));
         tx.commit().await?;
         Ok::<i64, StoreError>(cid)
     })

@@ -363,3 +363,60 @@ async fn demo_tenders() {
     assert_eq!(states, vec![("awarded".to_string(), true), ("failed".to_string(), false), ("filed".to_string(), false), ("published".to_string(), false)]);
     assert_eq!(td::write_demo(db, today).await.unwrap().tenders, 0);
 }
+
+/// Credit after the bids: 恒信 ranks first with AA at bid time, then a serious record entered
+/// on 2026-12-01 black-lists it from 2026-12-16 (objection window to 12-15). The award on
+/// 2026-12-16 passes over it to 安居, the next in rank, and the audit names 恒信. A barred
+/// enterprise cannot be invited either. Before the award a bidder sees only its own bid,
+/// its own invitation and nothing of the panel.
+#[tokio::test]
+async fn a_winner_black_listed_after_bidding_is_passed_over_and_bidders_stay_confidential() {
+    let w = world().await;
+    let db = &w.t.db;
+    let reg = &w.reg;
+    for e in [w.aj, w.hx] {
+        wuye_store::credit::register(db, &sys(), e, d("2026-01-05")).await.unwrap();
+    }
+    let id = td::create_tender(db, reg, &new_tender(w.chongan, TenderMethod::Public), d("2026-11-29")).await.unwrap();
+    td::publish(db, reg, id, d("2026-11-29")).await.unwrap();
+    let b_aj = td::submit_bid(db, &w.m_aj, id, &bid(w.aj, 130), d("2026-12-01")).await.unwrap();
+    let b_hx = td::submit_bid(db, &w.m_hx, id, &bid(w.hx, 140), d("2026-12-01")).await.unwrap();
+    let b_dt = td::submit_bid(db, reg, id, &bid(w.dt, 120), d("2026-12-01")).await.unwrap();
+    let rec = wuye_store::credit::NewRecord { enterprise_id: w.hx, item_code: "S01".into(), points_tenths: 100, source: "court".into(), title: "拒不退出物业服务项目".into(), occurred_on: d("2026-12-01"), ..Default::default() };
+    wuye_store::credit::enter(db, &sys(), &rec, &[], d("2026-12-01")).await.unwrap();
+    td::close_bidding(db, reg, id, d("2026-12-11")).await.unwrap();
+    td::draw_panel(db, reg, id, &PanelInput { size: 5, experts: 4, representatives: vec!["建设单位代表".into()], seed: Some(7) }).await.unwrap();
+    // Before the award: 安居 sees one bid (its own), no other invitation, no panel.
+    let seen = td::get_tender(db, &w.m_aj, id).await.unwrap();
+    assert_eq!(seen.bids, 1, "the number of bidders is not disclosed");
+    assert_eq!(td::get_tender(db, reg, id).await.unwrap().bids, 3);
+    let f = td::tender_file(db, &w.m_aj, id).await.unwrap();
+    assert!(f.panel.is_none() && f.members.is_empty(), "the panel is confidential before the award");
+    let f = td::tender_file(db, reg, id).await.unwrap();
+    let (c_price, c_plan) = (f.criteria[0].id, f.criteria[1].id);
+    for m in &f.members {
+        let s = |b, c, p| ScoreInput { bid_id: b, criterion_id: c, points_tenths: p };
+        td::record_scores(db, reg, id, m.id, &[s(b_aj, c_price, 800), s(b_aj, c_plan, 900), s(b_hx, c_price, 850), s(b_hx, c_plan, 855), s(b_dt, c_price, 750), s(b_dt, c_plan, 800)]).await.unwrap();
+    }
+    // Credit at bid time (AA → 90 for both): 恒信 86.2, 安居 86.0, 德泰 74.0.
+    assert_eq!(td::evaluate(db, reg, id).await.unwrap(), vec![(b_hx, 862), (b_aj, 860), (b_dt, 740)]);
+    // 12-15, the last day to object: 恒信 is not barred yet.
+    assert!(!wuye_store::credit::standing(db, w.hx, d("2026-12-15")).await.unwrap().barred);
+    assert!(wuye_store::credit::standing(db, w.hx, d("2026-12-16")).await.unwrap().barred);
+    let award_in = AwardInput { start_date: d("2027-01-01"), end_date: Some(d("2029-12-31")), fee_model: FeeModel::LumpSum };
+    td::award(db, reg, id, &award_in, d("2026-12-16")).await.unwrap();
+    let t = td::get_tender(db, reg, id).await.unwrap();
+    assert_eq!((t.awarded_enterprise_id, t.awarded_bid_id), (Some(w.aj), Some(b_aj)), "安居, next in rank");
+    let fee: i64 = on!(db, p => sqlx::query_scalar("SELECT fee_fen_per_m2_month FROM service_contracts WHERE id = $1").bind(t.contract_id.unwrap()).fetch_one(p).await).unwrap();
+    assert_eq!(fee, 130);
+    let audit: String = on!(db, p => sqlx::query_scalar("SELECT after_json FROM audit_log WHERE action = 'award' AND object_type = 'tender' AND object_id = $1").bind(id.to_string()).fetch_one(p).await).unwrap();
+    assert!(audit.contains(&format!("\"enterprise_id\":{}", w.hx)) && audit.contains("black"), "{audit}");
+    // After the award the bidders see all bids.
+    assert_eq!(td::get_tender(db, &w.m_aj, id).await.unwrap().bids, 3);
+    // An invited tender cannot count a barred enterprise among its invitations.
+    let inv = td::create_tender(db, reg, &NewTender { bid_deadline: d("2026-12-31"), bid_validity_until: d("2027-03-31"), ..new_tender(w.chongan, TenderMethod::Invited) }, d("2026-12-16")).await.unwrap();
+    let before = count(db, "tender_invitations").await;
+    let e = td::invite(db, reg, inv, &[w.aj, w.hx, w.dt], d("2026-12-16")).await.unwrap_err();
+    assert!(err_text(e).starts_with("邀请第 2 家企业：该企业被限制参与招投标"));
+    assert_eq!(count(db, "tender_invitations").await, before);
+}

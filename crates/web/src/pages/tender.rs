@@ -302,8 +302,9 @@ impl TenderPage {
     pub fn credit_points(&self, grade: &str) -> String {
         fmt_tenths(self.f.credit_mapping.points(grade))
     }
+    /// A grade code in words (黑名单, 缺失…), as the credit pages say it.
     pub fn grade_label<'a>(&self, g: &'a str) -> &'a str {
-        if g.is_empty() { "未评级" } else { g }
+        wuye_domain::credit::grade_label_zh(g)
     }
 }
 
