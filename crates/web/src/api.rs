@@ -780,6 +780,27 @@ pub async fn check_receipt(State(s): State<AppState>, u: User, Path((id, receipt
     Ok(Json(wuye_store::assembly::check_published_receipt(&s.db, u.access(), id, &receipt, s.today()).await?))
 }
 
+/// Declares, in an API module, `api_error` and the `.api()` conversion of store results,
+/// naming the field of a refused input by the module's `field_of` (see [`field_error`]).
+macro_rules! field_api {
+    ($field_of:path) => {
+        fn api_error(e: wuye_store::StoreError) -> crate::error::ApiError {
+            crate::api::field_error(e, $field_of)
+        }
+
+        trait OrApi<T> {
+            fn api(self) -> crate::api::ApiResult<T>;
+        }
+
+        impl<T> OrApi<T> for Result<T, wuye_store::StoreError> {
+            fn api(self) -> crate::api::ApiResult<T> {
+                self.map_err(api_error)
+            }
+        }
+    };
+}
+pub(crate) use field_api;
+
 /// A store error as an API error. A refused input (`StoreError::Invalid("标签：理由")`) names
 /// its field in `errors` as `{field, label, reason}`, the field found by `field_of` from the
 /// label ("" when the label names no field of the request, and then `errors` stays empty).

@@ -49,20 +49,8 @@ fn field_of(label: &str) -> &'static str {
     }
 }
 
-/// A store error as an API error; a refused input names its field in `errors`.
-fn api_error(e: StoreError) -> ApiError {
-    super::field_error(e, field_of)
-}
-
-trait OrApi<T> {
-    fn api(self) -> ApiResult<T>;
-}
-
-impl<T> OrApi<T> for Result<T, StoreError> {
-    fn api(self) -> ApiResult<T> {
-        self.map_err(api_error)
-    }
-}
+// A store error as an API error; a refused input names its field in `errors`.
+crate::api::field_api!(field_of);
 
 // ---------------------------------------------------------------------------------------
 // Cases

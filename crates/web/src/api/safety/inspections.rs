@@ -7,7 +7,7 @@
 use crate::AppState;
 use crate::api::{ApiResult, Created, created, parse_json};
 use crate::auth::User;
-use crate::error::{ApiError, ApiErrorBody};
+use crate::error::ApiErrorBody;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -41,20 +41,8 @@ fn field_of(label: &str) -> &'static str {
     }
 }
 
-/// A store error as an API error; a refused input names its field in `errors`.
-fn api_error(e: StoreError) -> ApiError {
-    crate::api::field_error(e, field_of)
-}
-
-trait OrApi<T> {
-    fn api(self) -> ApiResult<T>;
-}
-
-impl<T> OrApi<T> for Result<T, StoreError> {
-    fn api(self) -> ApiResult<T> {
-        self.map_err(api_error)
-    }
-}
+// A store error as an API error; a refused input names its field in `errors`.
+crate::api::field_api!(field_of);
 
 /// A photo sent as JSON.
 #[derive(Debug, Deserialize, ToSchema)]
