@@ -211,3 +211,22 @@ pub async fn lists_csv(State(state): State<AppState>, Query(q): Query<ListsQuery
     lists_file(&state, &q, "lists.csv").await
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::page_no;
+
+    #[test]
+    fn page_numbers_are_clamped_not_refused() {
+        assert_eq!(page_no(None), 1);
+        assert_eq!(page_no(Some("")), 1);
+        assert_eq!(page_no(Some("abc")), 1);
+        assert_eq!(page_no(Some("0")), 1);
+        assert_eq!(page_no(Some("-3")), 1);
+        assert_eq!(page_no(Some(" 7 ")), 7);
+        assert_eq!(page_no(Some("1000000")), 1_000_000);
+        assert_eq!(page_no(Some("1000001")), 1_000_000);
+        assert_eq!(page_no(Some("99999999999999999999")), 1_000_000);
+        assert_eq!(page_no(Some("00000000000000000002")), 2);
+    }
+}
