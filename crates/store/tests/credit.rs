@@ -340,3 +340,140 @@ async fn owner_rating_produces_a_record() {
     let e = cr::rate(db, &committee, ca, 2023, 1001, 10, today).await.unwrap_err();
     assert!(matches!(&e, StoreError::Invalid(m) if m.starts_with("评价得分：")), "{e:?}");
 }
+
+// --- break-test fixes -------------------------------------------------------------------
+
+#[tokio::test]
+async fn enter_only_for_enterprises_and_estates_the_caller_reaches() {
+    let t = TestDb::new().await;
+    let db = &t.db;
+    load_fixture(db).await;
+    let a = ent(db, ANJU).await;
+    let h = ent(db, HENGXIN).await;
+    let today = d("2026-11-29");
+    let estate = |name: &'static str| async move { on!(db, p => sqlx::query_scalar::<_, i64>("SELECT id FROM estates WHERE name = $1").bind(name).fetch_one(p).await).unwrap() };
+    let (ca, xl, mcy, qa) = (estate("崇安小区").await, estate("兴隆家园").await, estate("满春园小区").await, estate("庆安花园").await);
+    let reg104 = user(db, "reg104", Role::Regulator, region("640104")).await;
+    let reg106 = user(db, "reg106", Role::Regulator, region("640106")).await;
+    let reg205 = user(db, "reg205", Role::Regulator, region("640205")).await;
+    let street = user(db, "street104", Role::Street, region("640104001")).await;
+    let before = writes(db).await;
+    // 恒信 is registered in 金凤区 (640106) and serves 满春园 (640106), 庆安花园 (640205): not 兴庆区.
+    let e = cr::enter(db, &reg104, &rec(h, "B01", 10, "2026-11-01"), &[], today).await.unwrap_err();
+    assert!(matches!(&e, StoreError::Forbidden(m) if m == "住建监管部门无权对辖区外企业录入信用记录"), "{e:?}");
+    let e = cr::enter(db, &street, &rec(h, "B01", 10, "2026-11-01"), &[], today).await.unwrap_err();
+    assert!(matches!(&e, StoreError::Forbidden(m) if m == "街道/社区无权对辖区外企业录入信用记录"), "{e:?}");
+    // The estate must be one the enterprise serves (or served).
+    let mut n = rec(h, "B01", 10, "2026-11-01");
+    n.estate_id = Some(ca);
+    let e = cr::enter(db, &sys(), &n, &[], today).await.unwrap_err();
+    assert!(matches!(&e, StoreError::Invalid(m) if m == "小区：崇安小区不是该企业的服务项目"), "{e:?}");
+    let mut n = rec(a, "B01", 10, "2026-11-01");
+    n.estate_id = Some(mcy);
+    let e = cr::enter(db, &reg104, &n, &[], today).await.unwrap_err();
+    assert!(matches!(&e, StoreError::Invalid(m) if m == "小区：满春园小区不是该企业的服务项目"), "{e:?}");
+    // …and the caller must reach the estate: 金凤区 reaches 恒信, not 庆安花园 (惠农区).
+    let mut n = rec(h, "B01", 10, "2026-11-01");
+    n.estate_id = Some(qa);
+    let e = cr::enter(db, &reg106, &n, &[], today).await.unwrap_err();
+    assert!(matches!(&e, StoreError::Forbidden(m) if m == "小区不在本人管辖区域内"), "{e:?}");
+    assert_eq!(writes(db).await, before, "nothing written");
+    assert_eq!(count(db, "credit_records").await, 0);
+
+    // Allowed: registered in the region; serving an estate in it (惠农区 via 庆安花园); a street
+    // for an enterprise serving an estate in its street; an estate served under an ended contract.
+    cr::enter(db, &reg106, &rec(h, "B01", 10, "2026-11-01"), &[], today).await.unwrap();
+    let r205 = cr::enter(db, &reg205, &rec(h, "B01", 10, "2026-11-01"), &[], today).await.unwrap();
+    assert_eq!(cr::record(db, &sys(), r205, today).await.unwrap().region_code, "640205000000");
+    cr::enter(db, &street, &rec(a, "B01", 10, "2026-11-01"), &[], today).await.unwrap();
+    let mut n = rec(a, "B01", 10, "2026-11-01");
+    n.estate_id = Some(xl);
+    cr::enter(db, &reg104, &n, &[], today).await.unwrap();
+    let prov = user(db, "reg64", Role::Regulator, region("64")).await;
+    cr::enter(db, &prov, &rec(h, "B01", 10, "2026-11-01"), &[], today).await.unwrap();
+    assert_eq!(count(db, "credit_records").await, 5);
+
+    // The file opens for every enterprise the caller reaches, so list and file agree.
+    assert_eq!(cr::file(db, &reg205, h, today).await.unwrap().records.len(), 3);
+    assert!(matches!(cr::file(db, &reg205, a, today).await, Err(StoreError::NotFound)));
+    assert!(matches!(cr::file(db, &reg104, h, today).await, Err(StoreError::NotFound)));
+    for who in [&reg104, &reg106, &reg205, &street, &prov] {
+        for r in cr::records(db, who, &RecordFilter::default(), today).await.unwrap() {
+            cr::file(db, who, r.enterprise_id, today).await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn rectify_only_effective_and_not_before_effective_on() {
+    let t = TestDb::new().await;
+    let db = &t.db;
+    load_fixture(db).await;
+    let a = ent(db, ANJU).await;
+    let today = d("2026-11-29");
+    cr::register(db, &sys(), a, d("2026-01-01")).await.unwrap();
+    let reg = user(db, "reg104", Role::Regulator, region("640104")).await;
+    let mgr = user(db, "anju-mgr", Role::EnterpriseManager, Scope::Enterprise(a)).await;
+    // Pending (in its objection window until 2026-12-04) and objected serious records.
+    let pending = cr::enter(db, &reg, &rec(a, "S01", 100, "2026-11-19"), &[], d("2026-11-20")).await.unwrap();
+    let objected = cr::enter(db, &reg, &rec(a, "S01", 100, "2026-11-19"), &[], d("2026-11-20")).await.unwrap();
+    cr::object(db, &mgr, objected, "不属实", &[], today).await.unwrap();
+    // Effective: entered 2026-11-02, window to 2026-11-16, effective from 2026-11-17.
+    let eff = cr::enter(db, &reg, &rec(a, "S01", 100, "2026-11-01"), &[], d("2026-11-02")).await.unwrap();
+    cr::settle(db, today).await.unwrap();
+    let r = cr::record(db, &reg, eff, today).await.unwrap();
+    assert_eq!((r.state.as_str(), r.effective_on), ("effective", Some(d("2026-11-17"))));
+    let before = writes(db).await;
+    let e = cr::rectify(db, &reg, pending, d("2026-11-25"), today).await.unwrap_err();
+    assert!(matches!(&e, StoreError::Invalid(m) if m == "整改验收：只有已生效的记录可以整改验收，该记录状态为“公示中（异议期）”"), "{e:?}");
+    let e = cr::rectify(db, &reg, objected, d("2026-11-25"), today).await.unwrap_err();
+    assert!(matches!(&e, StoreError::Invalid(m) if m == "整改验收：只有已生效的记录可以整改验收，该记录状态为“异议审核中”"), "{e:?}");
+    let e = cr::rectify(db, &reg, eff, d("2026-11-16"), today).await.unwrap_err();
+    assert!(matches!(&e, StoreError::Invalid(m) if m == "验收日期：应在生效日期 2026-11-17 与今天 2026-11-29 之间，实为 2026-11-16"), "{e:?}");
+    let e = cr::rectify(db, &reg, eff, d("2026-11-30"), today).await.unwrap_err();
+    assert!(matches!(&e, StoreError::Invalid(m) if m == "验收日期：应在生效日期 2026-11-17 与今天 2026-11-29 之间，实为 2026-11-30"), "{e:?}");
+    assert_eq!(writes(db).await, before, "nothing written");
+    let rectified: i64 = on!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM credit_records WHERE rectified_on IS NOT NULL").fetch_one(p).await).unwrap();
+    assert_eq!(rectified, 0);
+    // The first day it counts is accepted.
+    cr::rectify(db, &reg, eff, d("2026-11-17"), today).await.unwrap();
+    assert_eq!(cr::record(db, &reg, eff, today).await.unwrap().rectified_on, Some(d("2026-11-17")));
+}
+
+#[tokio::test]
+async fn occurred_on_not_before_2000_and_uscc_in_lowercase() {
+    let t = TestDb::new().await;
+    let db = &t.db;
+    load_fixture(db).await;
+    let a = ent(db, ANJU).await;
+    let today = d("2026-11-29");
+    let before = writes(db).await;
+    let e = cr::enter(db, &sys(), &rec(a, "B01", 10, "1999-12-31"), &[], today).await.unwrap_err();
+    assert!(matches!(&e, StoreError::Invalid(m) if m == "发生日期：不能早于 2000-01-01，实为 1999-12-31"), "{e:?}");
+    assert_eq!(writes(db).await, before, "nothing written");
+    cr::enter(db, &sys(), &rec(a, "B01", 10, "2000-01-01"), &[], today).await.unwrap();
+    assert_eq!(count(db, "credit_records").await, 1);
+    // The record form resolves the USCC in capitals.
+    assert_eq!(cr::enterprise_by_uscc(db, " 91640104ma76anju1t ").await.unwrap(), Some(a));
+    assert_eq!(cr::enterprise_by_uscc(db, "91640104MA76ANJU1X").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn public_search_matches_like_wildcards_literally() {
+    let t = TestDb::new().await;
+    let db = &t.db;
+    load_fixture(db).await;
+    let names = |p: wuye_store::registry::Page<cr::public::PublicEnterprise>| p.items.into_iter().map(|e| e.name).collect::<Vec<_>>();
+    for q in ["_", "%", "\\", "%%", "安_", "银川%"] {
+        let p = cr::public::search(db, q, 1, 20).await.unwrap();
+        assert_eq!((p.total, names(p)), (0, Vec::<String>::new()), "q={q}");
+    }
+    assert_eq!(names(cr::public::search(db, "安居", 1, 20).await.unwrap()), ["宁夏安居物业服务有限公司"]);
+    // A name that holds the characters is found by them, literally.
+    let h = ent(db, HENGXIN).await;
+    on!(db, p => sqlx::query("UPDATE enterprises SET name = '银川恒信_100%物业\\公司' WHERE id = $1").bind(h).execute(p).await.map(|_| ())).unwrap();
+    for q in ["_", "%", "\\", "_100%"] {
+        assert_eq!(names(cr::public::search(db, q, 1, 20).await.unwrap()), ["银川恒信_100%物业\\公司"], "q={q}");
+    }
+    assert!(names(cr::public::search(db, "恒信1", 1, 20).await.unwrap()).is_empty());
+}

@@ -388,13 +388,15 @@ impl RecordRow {
 
 const RECORD_COLS: &str = "r.id, r.enterprise_id, n.name AS enterprise_name, n.uscc, r.kind, r.item_code, r.scheme_code, r.points_tenths, r.serious, r.source, r.source_org, r.estate_id, r.region_code, r.title, r.detail, r.occurred_on, r.entered_on, r.entered_by_name, r.objection_until, r.state, r.effective_on, r.valid_until, r.rectified_on";
 
-/// The scope predicate on `credit_records r` for the caller: all (admin); the region's
-/// records (regulators, streets, departments); the enterprise's own (all states); others
+/// The scope predicate on `credit_records r` (joined with `enterprises n`) for the caller:
+/// all (admin); the region's records of enterprises it reaches (regulators, streets, departments); the enterprise's own (all states); others
 /// (committees, owners): effective records only.
 fn scope_sql(a: &Access, today: NaiveDate) -> String {
     match a.scope() {
         Scope::All => "1=1".into(),
-        Scope::Region(r) => prefix_range("r.region_code", r.prefix()),
+        // Only records of enterprises the caller reaches, so every listed record's credit
+        // file opens (the `enterprises n` join is in every caller's query).
+        Scope::Region(r) => format!("{} AND {}", prefix_range("r.region_code", r.prefix()), a.enterprises_sql("n", today)),
         Scope::Enterprise(id) => format!("r.enterprise_id = {id}"),
         _ => format!("r.state = 'effective' AND r.enterprise_id IN (SELECT n2.id FROM enterprises n2 WHERE {})", a.enterprises_sql("n2", today)),
     }
@@ -407,11 +409,27 @@ async fn enterprise_in_scope(db: &Db, a: &Access, id: i64, today: NaiveDate) -> 
     if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
 
+/// The earliest `occurred_on` a record may have (a typo guard: no credit records before 2000).
+pub const EARLIEST_OCCURRED: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(d) => d,
+    None => panic!("date"),
+};
+
+/// Whether a region-scoped caller reaches the enterprise: registered in its region or
+/// serving (any service contract, past or present) an estate in it. Others: [`Access::enterprises_sql`].
+async fn reaches_enterprise(db: &Db, a: &Access, id: i64, today: NaiveDate) -> Result<bool> {
+    let sql = format!("SELECT COUNT(*) FROM enterprises n WHERE n.id = $1 AND {}", a.enterprises_sql("n", today));
+    let n: i64 = on!(db, p => sqlx::query_scalar(dynamic(sql)).bind(id).fetch_one(p).await)?;
+    Ok(n > 0)
+}
+
 /// Enters a record (regulators in their region, street offices for their region,
 /// administrators). Checks, nothing written on error: the enterprise exists; the item is in
 /// the active scheme and the points in its range (the message names the item and range);
-/// the source is known; the date not in the future; the estate (if any) exists and lies in
-/// the caller's region; title 1–200 chars; each evidence file a document or image (by its
+/// the caller (regulator, street) reaches the enterprise — registered in its region or serving
+/// an estate in it, else `Forbidden` "…无权对辖区外企业录入信用记录"; the source is known; the
+/// date not before 2000-01-01 nor in the future; the estate (if any) exists, is (or was) served
+/// by the enterprise under a service contract, and lies in the caller's region; title 1–200 chars; each evidence file a document or image (by its
 /// bytes) of at most 10 MB. The record is pending; `objection_until` = the N-th working day
 /// after entry (settings). Returns the id.
 pub async fn enter(db: &Db, a: &Access, n: &NewRecord, evidence: &[Upload], today: NaiveDate) -> Result<i64> {
@@ -420,11 +438,19 @@ pub async fn enter(db: &Db, a: &Access, n: &NewRecord, evidence: &[Upload], toda
         return Err(StoreError::Forbidden(format!("{}无权录入信用记录", a.role().label_zh())));
     }
     let (_, ent_region) = enterprise(db, n.enterprise_id).await?;
+    // Reach: registered in the caller's region, or serving (any contract, past or present)
+    // an estate in it (the same rule as the credit file and the list).
+    if matches!(a.scope(), Scope::Region(_)) && !reaches_enterprise(db, a, n.enterprise_id, today).await? {
+        return Err(StoreError::Forbidden(format!("{}无权对辖区外企业录入信用记录", a.role().label_zh())));
+    }
     let st = settings(db).await?;
     let sc = st.scheme();
     let item = sc.check_points(&n.item_code, n.points_tenths).map_err(|e| invalid(e.to_string()))?.clone();
     if !rules::SOURCES.iter().any(|(c, _)| *c == n.source) {
         return Err(invalid(format!("来源：未知来源 {}", n.source)));
+    }
+    if n.occurred_on < EARLIEST_OCCURRED {
+        return Err(invalid(format!("发生日期：不能早于 {EARLIEST_OCCURRED}，实为 {}", n.occurred_on)));
     }
     if n.occurred_on > today {
         return Err(invalid(format!("发生日期：不能晚于今天（{today}），实为 {}", n.occurred_on)));
@@ -437,8 +463,13 @@ pub async fn enter(db: &Db, a: &Access, n: &NewRecord, evidence: &[Upload], toda
     check_text("来源单位", &n.source_org, TITLE_MAX)?;
     let region = match n.estate_id {
         Some(e) => {
-            let r: Option<String> = on!(db, p => sqlx::query_scalar("SELECT region_code FROM estates WHERE id = $1").bind(e).fetch_optional(p).await)?;
-            r.ok_or_else(|| invalid(format!("小区：编号 {e} 的小区不存在")))?
+            let r: Option<(String, String)> = on!(db, p => sqlx::query_as("SELECT name, region_code FROM estates WHERE id = $1").bind(e).fetch_optional(p).await)?;
+            let (estate_name, r) = r.ok_or_else(|| invalid(format!("小区：编号 {e} 的小区不存在")))?;
+            let served: i64 = on!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM service_contracts WHERE enterprise_id = $1 AND estate_id = $2").bind(n.enterprise_id).bind(e).fetch_one(p).await)?;
+            if served == 0 {
+                return Err(invalid(format!("小区：{estate_name}不是该企业的服务项目")));
+            }
+            r
         }
         None => caller_region(a, &ent_region),
     };
@@ -641,21 +672,30 @@ pub async fn decide(db: &Db, a: &Access, record_id: i64, accept: bool, note: &st
 
 /// A regulator accepts the rectification of a serious record on `on` (≤ today): from that
 /// day it no longer counts (rules.md §4, Yantai: serious records last until rectified).
-/// Errors: not serious, not effective, already rectified, a future date.
+/// Errors: not serious; not effective (a record still in its objection window, objected or
+/// revoked is refused; one whose window is over counts as effective from the day after);
+/// already rectified; a date before the record's `effective_on` or after `today`.
 pub async fn rectify(db: &Db, a: &Access, record_id: i64, on: NaiveDate, today: NaiveDate) -> Result<()> {
     require_regulator(a)?;
     let r = record(db, a, record_id, today).await?;
     if r.serious == 0 || r.valid_until.is_some() {
         return Err(invalid("整改验收：只有严重失信记录需要整改验收"));
     }
-    if r.state != "effective" && r.state != "pending" {
-        return Err(invalid(format!("整改验收：记录状态为“{}”", r.state_label())));
-    }
+    // Effective: state 'effective', or pending with its objection window over (as [`settle`]
+    // makes it, from the day after the window).
+    let effective_on = match r.state.as_str() {
+        "effective" => Some(r.effective_on.unwrap_or(r.occurred_on)),
+        "pending" if r.objection_until < today => Some(rules::effective_after_window(r.objection_until)),
+        _ => None,
+    };
+    let Some(from) = effective_on else {
+        return Err(invalid(format!("整改验收：只有已生效的记录可以整改验收，该记录状态为“{}”", r.state_label())));
+    };
     if r.rectified_on.is_some() {
         return Err(invalid("整改验收：已验收"));
     }
-    if on > today || on < r.occurred_on {
-        return Err(invalid(format!("验收日期：应在 {} 与 {today} 之间，实为 {on}", r.occurred_on)));
+    if on > today || on < from {
+        return Err(invalid(format!("验收日期：应在生效日期 {from} 与今天 {today} 之间，实为 {on}")));
     }
     on!(db, p => {
         let mut tx = begin_write!(db, p)?;
@@ -1041,9 +1081,9 @@ pub async fn file(db: &Db, a: &Access, enterprise_id: i64, today: NaiveDate) -> 
     Ok(CreditFile { enterprise_id: id, name, uscc, legal_representative: legal, region_code: region.unwrap_or_default(), address, registration, projects, managers, score, records })
 }
 
-/// The enterprise id with this USCC, if any.
+/// The enterprise id with this USCC, if any (lowercase input is taken in capitals).
 pub async fn enterprise_by_uscc(db: &Db, uscc: &str) -> Result<Option<i64>> {
-    Ok(on!(db, p => sqlx::query_scalar("SELECT id FROM enterprises WHERE uscc = $1").bind(uscc.trim()).fetch_optional(p).await)?)
+    Ok(on!(db, p => sqlx::query_scalar("SELECT id FROM enterprises WHERE uscc = $1").bind(uscc.trim().to_ascii_uppercase()).fetch_optional(p).await)?)
 }
 
 /// Days from `d` by `n` (helper for callers and the demo).

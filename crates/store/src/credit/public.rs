@@ -164,14 +164,15 @@ pub async fn search(db: &Db, q: &str, page: i64, per_page: i64) -> Result<Page<P
     }
     let per_page = per_page.clamp(1, 200);
     let page = page.clamp(1, LIST_CAP / per_page + 1);
-    let like = format!("%{}%", q.replace(['%', '_', '\\'], ""));
+    // LIKE wildcards in the name are matched literally (`ESCAPE '\\'`, both backends).
+    let like = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
     // (predicate, binds): the USCC is compared exactly, in capitals.
     let (wh, binds): (&str, Vec<String>) = if q.is_empty() {
         ("1=1", vec![])
     } else if looks_like_uscc(q) {
-        ("(n.uscc = $1 OR n.name LIKE $2)", vec![q.to_ascii_uppercase(), like])
+        ("(n.uscc = $1 OR n.name LIKE $2 ESCAPE '\\')", vec![q.to_ascii_uppercase(), like])
     } else {
-        ("n.name LIKE $1", vec![like])
+        ("n.name LIKE $1 ESCAPE '\\'", vec![like])
     };
     let sql = format!("SELECT {ENTERPRISE_COLS} WHERE {wh} ORDER BY n.name, n.id LIMIT {per_page} OFFSET {}", (page - 1) * per_page);
     let count_sql = format!("SELECT COUNT(*) FROM (SELECT n.id FROM enterprises n WHERE {wh} LIMIT {}) x", LIST_CAP + 1);

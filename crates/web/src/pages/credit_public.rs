@@ -17,11 +17,22 @@ use wuye_store::region::Region;
 
 type PageResult = Result<Response, PageError>;
 
+/// The page number from the URL, clamped to 1..=1,000,000 like other lists: digits beyond
+/// the range give the last page, anything not a number (or ≤ 0) gives page 1.
+pub fn page_no(s: Option<&str>) -> i64 {
+    let t = s.unwrap_or("").trim();
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return t.parse::<i64>().map(|n| n.clamp(1, 1_000_000)).unwrap_or(1);
+    }
+    let digits = t.trim_start_matches('0');
+    if digits.len() > 7 { 1_000_000 } else { digits.parse::<i64>().unwrap_or(1).clamp(1, 1_000_000) }
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct SearchQuery {
     pub q: Option<String>,
-    #[serde(default, deserialize_with = "wuye_store::registry::opt_i64")]
-    pub page: Option<i64>,
+    /// Taken as text and clamped by [`page_no`]: a huge or malformed page renders page 1…1,000,000.
+    pub page: Option<String>,
 }
 
 #[derive(Template)]
@@ -37,7 +48,7 @@ pub struct SearchPage {
 /// `/public/credit?q=`: enterprises by name (substring) or USCC (exact), 20 a page.
 pub async fn search(State(state): State<AppState>, UiLang(lang): UiLang, caller: Caller, Query(q): Query<SearchQuery>) -> PageResult {
     let text = q.q.clone().unwrap_or_default();
-    let page = cp::search(&state.db, &text, q.page.unwrap_or(1), 20).await.map_err(|e| PageError::from(e).lang(lang))?;
+    let page = cp::search(&state.db, &text, page_no(q.page.as_deref()), 20).await.map_err(|e| PageError::from(e).lang(lang))?;
     let c = PageCtx::new(lang, &caller, "credit_public", lang.t("信用信息公示")).here(link("/public/credit", &[("q", text.clone())]));
     let pager = Pager::new(&c, &page, &link("/public/credit", &[("q", text.clone())]));
     Ok(render(&SearchPage { c, searched: !text.trim().is_empty(), q: text, items: page.items, pager })?.into_response())
@@ -110,8 +121,8 @@ pub async fn enterprise(State(state): State<AppState>, UiLang(lang): UiLang, cal
 pub struct ListsQuery {
     pub region: Option<String>,
     pub list: Option<String>,
-    #[serde(default, deserialize_with = "wuye_store::registry::opt_i64")]
-    pub page: Option<i64>,
+    /// Taken as text and clamped by [`page_no`]: a huge or malformed page renders page 1…1,000,000.
+    pub page: Option<String>,
 }
 
 pub struct ChildView {
@@ -139,7 +150,7 @@ pub struct ListsPage {
 /// `/public/credit/lists?region=CODE&list=red|black`.
 pub async fn lists(State(state): State<AppState>, UiLang(lang): UiLang, caller: Caller, Query(q): Query<ListsQuery>) -> PageResult {
     let kind = ListKind::parse(q.list.as_deref().unwrap_or("red"));
-    let l = cp::public_list(&state.db, q.region.as_deref(), kind, q.page.unwrap_or(1), 50).await.map_err(|e| PageError::from(e).lang(lang))?;
+    let l = cp::public_list(&state.db, q.region.as_deref(), kind, page_no(q.page.as_deref()), 50).await.map_err(|e| PageError::from(e).lang(lang))?;
     let code = l.region.code.clone();
     let href = |region: &str, list: &str| link("/public/credit/lists", &[("region", region.to_string()), ("list", list.to_string())]);
     let path = wuye_store::region::path(&state.db, &code).await?.into_iter().map(|r| (r.name.clone(), href(&r.code, kind.code()))).collect();
@@ -200,3 +211,22 @@ pub async fn lists_csv(State(state): State<AppState>, Query(q): Query<ListsQuery
     lists_file(&state, &q, "lists.csv").await
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::page_no;
+
+    #[test]
+    fn page_numbers_are_clamped_not_refused() {
+        assert_eq!(page_no(None), 1);
+        assert_eq!(page_no(Some("")), 1);
+        assert_eq!(page_no(Some("abc")), 1);
+        assert_eq!(page_no(Some("0")), 1);
+        assert_eq!(page_no(Some("-3")), 1);
+        assert_eq!(page_no(Some(" 7 ")), 7);
+        assert_eq!(page_no(Some("1000000")), 1_000_000);
+        assert_eq!(page_no(Some("1000001")), 1_000_000);
+        assert_eq!(page_no(Some("99999999999999999999")), 1_000_000);
+        assert_eq!(page_no(Some("00000000000000000002")), 2);
+    }
+}
