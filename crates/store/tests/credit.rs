@@ -9,7 +9,7 @@ use wuye_domain::region::RegionCode;
 use wuye_store::access::Access;
 use wuye_store::cases::Upload;
 use wuye_store::credit::{self as cr, NewRecord, RecordFilter};
-use wuye_store::testing::{FIXTURE_PASSWORD, TestDb, count, load_fixture};
+use wuye_store::testing::{TestDb, count, load_fixture};
 use wuye_store::{Db, StoreError, on};
 
 fn d(s: &str) -> NaiveDate {
@@ -25,9 +25,7 @@ fn region(c: &str) -> Scope {
 }
 
 async fn user(db: &Db, login: &str, role: Role, scope: Scope) -> Access {
-    wuye_store::account::create_user(db, &sys(), login, login, FIXTURE_PASSWORD, &[(role, scope, String::new())], false).await.unwrap();
-    let (_, s) = wuye_store::account::login(db, login, FIXTURE_PASSWORD).await.unwrap().unwrap();
-    s.access
+    wuye_store::testing::fixture_login(db, login, role, scope).await
 }
 
 async fn ent(db: &Db, uscc: &str) -> i64 {

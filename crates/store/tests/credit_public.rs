@@ -9,7 +9,7 @@ use wuye_domain::account::{Role, Scope};
 use wuye_domain::region::RegionCode;
 use wuye_store::access::Access;
 use wuye_store::credit::public::{self as cp, CreditFigures, ListKind, MonthRecords};
-use wuye_store::testing::{FIXTURE_PASSWORD, TestDb, fixture_today, load_fixture};
+use wuye_store::testing::{TestDb, fixture_today, load_fixture};
 use wuye_store::{Db, StoreError, on};
 
 fn d(s: &str) -> NaiveDate {
@@ -21,9 +21,7 @@ fn sys() -> Access {
 }
 
 async fn user(db: &Db, login: &str, role: Role, scope: Scope) -> Access {
-    wuye_store::account::create_user(db, &sys(), login, login, FIXTURE_PASSWORD, &[(role, scope, String::new())], false).await.unwrap();
-    let (_, s) = wuye_store::account::login(db, login, FIXTURE_PASSWORD).await.unwrap().unwrap();
-    s.access
+    wuye_store::testing::fixture_login(db, login, role, scope).await
 }
 
 async fn enterprise_id(db: &Db, name: &str) -> i64 {
