@@ -877,11 +877,7 @@ async fn write_scores(db: &Db, rows: &[(i64, String, Option<i64>, i64, i64, Stri
     on!(db, p => {
         let mut tx = begin_write!(db, p)?;
         for chunk in rows.chunks(BATCH) {
-            let mut sql = String::from("INSERT INTO credit_scores (enterprise_id, scheme_code, score_tenths, bonus_tenths, deduction_tenths, grade, black_listed, barred, region_code, computed_on, computed_at) VALUES ");
-            for i in 0..chunk.len() {
-                if i > 0 { sql.push(','); }
-                sql.push_str(&crate::db::placeholders(i * 11 + 1, 11));
-            }
+            let mut sql = crate::db::multi_insert_for(db.backend(), "INSERT INTO credit_scores (enterprise_id, scheme_code, score_tenths, bonus_tenths, deduction_tenths, grade, black_listed, barred, region_code, computed_on, computed_at)", 11, chunk.len());
             sql.push_str(" ON CONFLICT (enterprise_id) DO UPDATE SET scheme_code = excluded.scheme_code, score_tenths = excluded.score_tenths, bonus_tenths = excluded.bonus_tenths, deduction_tenths = excluded.deduction_tenths, grade = excluded.grade, black_listed = excluded.black_listed, barred = excluded.barred, region_code = excluded.region_code, computed_on = excluded.computed_on, computed_at = excluded.computed_at");
             let mut q = sqlx::query(dynamic(sql));
             for r in chunk {
@@ -890,11 +886,7 @@ async fn write_scores(db: &Db, rows: &[(i64, String, Option<i64>, i64, i64, Stri
             q.execute(&mut *tx).await?;
         }
         for chunk in changed.chunks(BATCH) {
-            let mut sql = String::from("INSERT INTO credit_score_history (enterprise_id, on_date, score_tenths, grade) VALUES ");
-            for i in 0..chunk.len() {
-                if i > 0 { sql.push(','); }
-                sql.push_str(&crate::db::placeholders(i * 4 + 1, 4));
-            }
+            let mut sql = crate::db::multi_insert_for(db.backend(), "INSERT INTO credit_score_history (enterprise_id, on_date, score_tenths, grade)", 4, chunk.len());
             sql.push_str(" ON CONFLICT (enterprise_id, on_date) DO UPDATE SET score_tenths = excluded.score_tenths, grade = excluded.grade");
             let mut q = sqlx::query(dynamic(sql));
             for r in chunk {
